@@ -1,0 +1,80 @@
+namespace Tandem.Engine.Weights;
+
+/// <summary>
+/// The tensors of a Llama-architecture model, shapes checked against its <see cref="Models.ModelConfig"/>.
+/// Matrices stay in their stored dtype (usually memory-mapped); norm weights are widened to fp32.
+/// Disposing releases the memory the matrices point into.
+/// </summary>
+public sealed class LlamaWeights : IDisposable
+{
+    private readonly IDisposable? _owner;
+
+    public LlamaWeights(WeightMatrix embedding, LayerWeights[] layers, float[] finalNorm, WeightMatrix lmHead, IDisposable? owner)
+    {
+        Embedding = embedding;
+        Layers = layers;
+        FinalNorm = finalNorm;
+        LmHead = lmHead;
+        _owner = owner;
+    }
+
+    /// <summary>[vocab, hidden]</summary>
+    public WeightMatrix Embedding { get; }
+
+    public IReadOnlyList<LayerWeights> Layers { get; }
+
+    /// <summary>[hidden]</summary>
+    public float[] FinalNorm { get; }
+
+    /// <summary>[vocab, hidden]; the embedding itself when embeddings are tied.</summary>
+    public WeightMatrix LmHead { get; }
+
+    /// <summary>Bytes of matrix weights read by one decode step (every matrix once; the embedding row is negligible).</summary>
+    public long MatrixBytesPerStep
+    {
+        get
+        {
+            long total = LmHead.ByteCount;
+            foreach (var l in Layers)
+            {
+                total += l.Q.ByteCount + l.K.ByteCount + l.V.ByteCount + l.O.ByteCount
+                    + l.Gate.ByteCount + l.Up.ByteCount + l.Down.ByteCount;
+            }
+
+            return total;
+        }
+    }
+
+    public void Dispose() => _owner?.Dispose();
+}
+
+/// <summary>One decoder layer. Shapes are [out, in] as in Hugging Face checkpoints.</summary>
+public sealed class LayerWeights
+{
+    /// <summary>[hidden]</summary>
+    public required float[] AttentionNorm { get; init; }
+
+    /// <summary>[heads * head_dim, hidden]</summary>
+    public required WeightMatrix Q { get; init; }
+
+    /// <summary>[kv_heads * head_dim, hidden]</summary>
+    public required WeightMatrix K { get; init; }
+
+    /// <summary>[kv_heads * head_dim, hidden]</summary>
+    public required WeightMatrix V { get; init; }
+
+    /// <summary>[hidden, heads * head_dim]</summary>
+    public required WeightMatrix O { get; init; }
+
+    /// <summary>[hidden]</summary>
+    public required float[] MlpNorm { get; init; }
+
+    /// <summary>[intermediate, hidden]</summary>
+    public required WeightMatrix Gate { get; init; }
+
+    /// <summary>[intermediate, hidden]</summary>
+    public required WeightMatrix Up { get; init; }
+
+    /// <summary>[hidden, intermediate]</summary>
+    public required WeightMatrix Down { get; init; }
+}
