@@ -1,0 +1,23 @@
+using Tandem.Engine.Sampling;
+
+namespace Tandem.Engine.Execution;
+
+/// <summary>
+/// What a request's event stream carries: one event per generated token (Finish = None), then
+/// exactly one final event (Finish ≠ None, TokenId = -1) with the reason and, for failures, a message.
+/// A generation-only request's stream starts with its given first tokens (<see cref="Imported"/> true).
+/// </summary>
+public readonly record struct GenerationEvent(
+    int TokenId,
+    float Logprob,
+    TokenLogprob[]? TopLogprobs,
+    FinishReason Finish,
+    string? Message,
+    bool Imported = false)
+{
+    public bool IsFinal => Finish != FinishReason.None;
+
+    public static GenerationEvent Token(in SampledToken token) => new(token.TokenId, token.Logprob, token.TopLogprobs, FinishReason.None, null);
+
+    public static GenerationEvent Final(FinishReason reason, string? message = null) => new(-1, 0, null, reason, message);
+}

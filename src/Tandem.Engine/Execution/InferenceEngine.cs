@@ -1,0 +1,623 @@
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tandem.Engine.Kernels;
+using Tandem.Engine.KvCache;
+using Tandem.Engine.Modeling;
+using Tandem.Engine.Models;
+using Tandem.Engine.Sampling;
+using Tandem.Engine.Scheduling;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Execution;
+
+/// <summary>
+/// Runs a model for many requests at once on one dedicated engine thread.
+///
+/// Lifecycle of a request:
+/// <code>
+///  Submit ──validate──> command channel ──> waiting queue ──admit──> running ──sample──> events
+///                                                 ^                    │  │
+///                                                 └──── preempted ─────┘  ├─ Stop/Length/Cancelled: blocks freed
+///                                                                         └─ ContextDone: blocks held under a lease
+///                                                                            until Release, or freed at expiry
+/// </code>
+/// Every step: drain commands → expire leases → schedule → forward → sample → emit (DESIGN.md rule 1).
+/// Other threads talk to the engine only through commands; the engine thread owns the scheduler,
+/// the KV cache and every sequence.
+/// </summary>
+public sealed class InferenceEngine : IAsyncDisposable
+{
+    private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly EngineOptions _options;
+    private readonly LlamaModel _model;
+    private readonly PagedKvCache _cache;
+    private readonly Scheduler _scheduler;
+    private readonly KernelThreads _threads;
+    private readonly LlamaWeights _weights;
+    private readonly Dictionary<string, HeldKv> _held = [];
+    private readonly HashSet<string> _active = [];
+    private readonly HashSet<int> _eos;
+    private readonly StepPlan _plan = new();
+    private readonly ForwardBatch _batch;
+    private readonly float[] _logits;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _arrivals;
+    private int _queued;
+    private long _steps;
+    private long _promptTokens;
+    private long _generatedTokens;
+    private volatile bool _disposed;
+
+    public InferenceEngine(ModelConfig config, LlamaWeights weights, EngineOptions options, string modelFingerprint, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate().ToList();
+        var maxSeqLen = options.MaxSeqLen ?? config.MaxPositionEmbeddings;
+        if (maxSeqLen > config.MaxPositionEmbeddings)
+        {
+            errors.Add($"max_seq_len {maxSeqLen} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid engine settings:\n  " + string.Join("\n  ", errors), nameof(options));
+        }
+
+        _logger = loggerFactory?.CreateLogger<InferenceEngine>() ?? NullLogger<InferenceEngine>.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _options = options;
+        _weights = weights;
+        Config = config;
+        MaxSeqLen = maxSeqLen;
+        Layout = new KvCacheLayout(modelFingerprint, config.NumLayers, config.NumKvHeads, config.HeadDim, options.TokensPerBlock);
+        var blocks = KvCacheSizing.BlockCount(options, Layout, maxSeqLen, out var sizingError);
+        if (sizingError is not null)
+        {
+            throw new ArgumentException(sizingError, nameof(options));
+        }
+
+        _threads = new KernelThreads(options.Threads ?? Environment.ProcessorCount);
+        _cache = new PagedKvCache(Layout, blocks);
+        var maxTokens = Math.Min(options.MaxNumTokens, options.MaxBatchSize * maxSeqLen);
+        _model = new LlamaModel(config, weights, _threads, maxTokens, options.MaxBatchSize, maxSeqLen);
+        _scheduler = new Scheduler(_cache, options.MaxBatchSize, maxTokens);
+        _batch = new ForwardBatch(maxTokens, options.MaxBatchSize);
+        _logits = new float[options.MaxBatchSize * config.VocabSize];
+        _eos = [.. config.EosTokenIds];
+
+        EngineLog.Ready(_logger, blocks, options.TokensPerBlock, _cache.CapacityTokens, blocks * Layout.BlockBytes >> 20, options.MaxBatchSize, maxTokens, maxSeqLen, _threads.Count);
+        _thread = new Thread(Run) { IsBackground = true, Name = "tandem-engine" };
+        _thread.Start();
+    }
+
+    public ModelConfig Config { get; }
+
+    public KvCacheLayout Layout { get; }
+
+    public int MaxSeqLen { get; }
+
+    public int ThreadCount => _threads.Count;
+
+    public long KvCapacityTokens => _cache.CapacityTokens;
+
+    public int KvBlocksTotal => _cache.Pool.Total;
+
+    /// <summary>Bytes of weights one forward step reads (for bandwidth figures).</summary>
+    public long WeightBytesPerStep => _weights.MatrixBytesPerStep;
+
+    /// <summary>Checks a request against the engine's limits without submitting it; null when it may run.</summary>
+    public string? Validate(EngineRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<string>();
+        var prompt = request.PromptTokens;
+        if (string.IsNullOrEmpty(request.Id))
+        {
+            errors.Add("the request id is empty");
+        }
+
+        if (prompt.Count == 0)
+        {
+            errors.Add("the prompt is empty: it must contain at least one token");
+        }
+
+        foreach (var token in prompt)
+        {
+            if ((uint)token >= (uint)Config.VocabSize)
+            {
+                errors.Add($"prompt token id {token} is outside the vocabulary (0..{Config.VocabSize - 1})");
+                break;
+            }
+        }
+
+        if (request.MaxTokens < 1)
+        {
+            errors.Add($"max_tokens must be at least 1 (got {request.MaxTokens})");
+        }
+        else if ((long)prompt.Count + request.MaxTokens > MaxSeqLen)
+        {
+            errors.Add($"the prompt ({prompt.Count} tokens) plus max_tokens ({request.MaxTokens}) is {prompt.Count + (long)request.MaxTokens} tokens, more than max_seq_len ({MaxSeqLen})");
+        }
+        else if (Layout.BlocksFor(prompt.Count + request.MaxTokens) > _cache.Pool.Total)
+        {
+            errors.Add($"the prompt plus max_tokens needs {Layout.BlocksFor(prompt.Count + request.MaxTokens)} KV blocks but the whole cache holds {_cache.Pool.Total}");
+        }
+
+        errors.AddRange(request.Sampling.Validate());
+        ValidateDisaggregation(request, errors);
+        return errors.Count == 0 ? null : string.Join("; ", errors);
+    }
+
+    /// <summary>Queues a request. Invalid requests and a full queue are refused here, with the reason.</summary>
+    public SubmitResult Submit(EngineRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_disposed)
+        {
+            return new SubmitResult(null, SubmitError.Stopped, "the engine is shutting down");
+        }
+
+        if (Validate(request) is { } error)
+        {
+            return new SubmitResult(null, SubmitError.Invalid, error);
+        }
+
+        if (Interlocked.Increment(ref _queued) > _options.MaxWaitingRequests)
+        {
+            Interlocked.Decrement(ref _queued);
+            return new SubmitResult(null, SubmitError.QueueFull, $"the waiting queue is full ({_options.MaxWaitingRequests} requests)");
+        }
+
+        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        var seed = request.Sampling.Seed ?? (ulong)Random.Shared.NextInt64();
+        var sampler = new Sampler(request.Sampling, Config.VocabSize, [.. request.PromptTokens], seed);
+        var sequence = new Sequence(request, sampler, events.Writer, Interlocked.Increment(ref _arrivals));
+        var handle = new RequestHandle(request.Id, events.Reader, this);
+        if (!_commands.Writer.TryWrite(new EngineCommand.Submit(sequence)))
+        {
+            Interlocked.Decrement(ref _queued);
+            return new SubmitResult(null, SubmitError.Stopped, "the engine is shutting down");
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(static state => ((RequestHandle)state!).Cancel(), handle);
+        }
+
+        return new SubmitResult(handle, SubmitError.None, null);
+    }
+
+    public void Cancel(string requestId) => _commands.Writer.TryWrite(new EngineCommand.Cancel(requestId));
+
+    /// <summary>Copies the KV blocks a finished context-only request holds; null when it holds none (unknown, released or expired).</summary>
+    public Task<KvSnapshot?> ExportKvAsync(string requestId)
+    {
+        var result = new TaskCompletionSource<KvSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EngineCommand.Export(requestId, result)))
+        {
+            result.SetResult(null);
+        }
+
+        return result.Task;
+    }
+
+    /// <summary>Frees the blocks a finished context-only request holds; false when it held none.</summary>
+    public Task<bool> ReleaseKvAsync(string requestId)
+    {
+        var result = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EngineCommand.Release(requestId, result)))
+        {
+            result.SetResult(false);
+        }
+
+        return result.Task;
+    }
+
+    /// <summary>Load figures taken on the engine thread between steps (so they are consistent).</summary>
+    public Task<EngineStats> GetStatsAsync()
+    {
+        var result = new TaskCompletionSource<EngineStats>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EngineCommand.Inspect(result)))
+        {
+            result.SetResult(Stats());
+        }
+
+        return result.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _commands.Writer.TryComplete();
+        await _stopped.Task.ConfigureAwait(false);
+        _cache.Dispose();
+        _threads.Dispose();
+    }
+
+    private void ValidateDisaggregation(EngineRequest request, List<string> errors)
+    {
+        if (request.Type != RequestType.GenerationOnly)
+        {
+            return;
+        }
+
+        if (request.ImportedKv is not { } kv)
+        {
+            errors.Add("a generation-only request needs the KV cache of its prompt");
+            return;
+        }
+
+        if (kv.Layout != Layout)
+        {
+            errors.Add($"KV cache layout mismatch: the context server has [{kv.Layout}], this server has [{Layout}]");
+        }
+
+        if (kv.TokenCount != request.PromptTokens.Count)
+        {
+            errors.Add($"the imported KV cache covers {kv.TokenCount} tokens but the prompt has {request.PromptTokens.Count}");
+        }
+
+        if (request.FirstTokens.Count == 0)
+        {
+            errors.Add("a generation-only request needs the first token the context server sampled");
+        }
+
+        foreach (var token in request.FirstTokens)
+        {
+            if ((uint)token >= (uint)Config.VocabSize)
+            {
+                errors.Add($"first token id {token} is outside the vocabulary");
+            }
+        }
+
+        if (request.FirstTokens.Count > request.MaxTokens)
+        {
+            errors.Add($"{request.FirstTokens.Count} first tokens exceed max_tokens ({request.MaxTokens})");
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            var reader = _commands.Reader;
+            while (true)
+            {
+                while (reader.TryRead(out var command))
+                {
+                    Handle(command);
+                }
+
+                ExpireLeases();
+                if (_scheduler.HasWork)
+                {
+                    _scheduler.Schedule(_plan);
+                    if (!_plan.IsEmpty)
+                    {
+                        Step();
+                        continue;
+                    }
+                }
+
+                if (!WaitForCommand(reader))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            Shutdown();
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks until a command arrives or the next lease expires; false when the channel is closed and empty.</summary>
+    private bool WaitForCommand(ChannelReader<EngineCommand> reader)
+    {
+        var wait = reader.WaitToReadAsync().AsTask();
+        var deadline = NextLeaseDeadline();
+        if (deadline is { } d)
+        {
+            var delay = d - _time.GetUtcNow();
+            if (delay > TimeSpan.Zero)
+            {
+                Task.WaitAny(wait, Task.Delay(delay, _time));
+            }
+
+            return !wait.IsCompleted || wait.Result;
+        }
+
+        return wait.GetAwaiter().GetResult();
+    }
+
+    private void Handle(EngineCommand command)
+    {
+        switch (command)
+        {
+            case EngineCommand.Submit s:
+                Admit(s.Sequence);
+                break;
+            case EngineCommand.Cancel c:
+                CancelRequest(c.RequestId);
+                break;
+            case EngineCommand.Export e:
+                e.Result.SetResult(Export(e.RequestId));
+                break;
+            case EngineCommand.Release r:
+                r.Result.SetResult(ReleaseHeld(r.RequestId));
+                break;
+            case EngineCommand.Inspect i:
+                i.Result.SetResult(Stats());
+                break;
+        }
+    }
+
+    private void Admit(Sequence sequence)
+    {
+        Interlocked.Decrement(ref _queued);
+        if (!_active.Add(sequence.Id) || _held.ContainsKey(sequence.Id))
+        {
+            _active.Remove(sequence.Id);
+            Complete(sequence, FinishReason.Rejected, $"a request with id '{sequence.Id}' is already running");
+            return;
+        }
+
+        var request = sequence.Request;
+        if (request.Type == RequestType.GenerationOnly)
+        {
+            foreach (var token in request.FirstTokens)
+            {
+                sequence.Tokens.Add(token);
+                sequence.Sampler.Accept(token);
+                sequence.Events.TryWrite(new GenerationEvent(token, float.NaN, null, FinishReason.None, null, Imported: true));
+            }
+
+            sequence.AwaitingImport = true;
+            if (StopReason(sequence, sequence.Tokens[^1]) is { } reason and not FinishReason.ContextDone)
+            {
+                Finish(sequence, reason);
+                return;
+            }
+        }
+
+        _scheduler.Enqueue(sequence);
+    }
+
+    private void Step()
+    {
+        _batch.Clear();
+        foreach (var (sequence, count) in _plan.Entries)
+        {
+            var tokens = CollectionsMarshal.AsSpan(sequence.Tokens).Slice(sequence.Computed, count);
+            _batch.AddSequence(sequence.Blocks, tokens, sequence.Computed, wantLogits: sequence.Computed + count == sequence.Tokens.Count);
+        }
+
+        try
+        {
+            _model.Forward(_batch, _cache, _logits);
+        }
+#pragma warning disable CA1031 // a failed step must not kill the engine: its requests fail, others go on
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EngineLog.StepFailed(_logger, ex, _plan.Entries.Count);
+            foreach (var (sequence, _) in _plan.Entries)
+            {
+                _scheduler.Finish(sequence);
+                Finish(sequence, FinishReason.Failed, "internal error in the forward pass: " + ex.Message);
+            }
+
+            return;
+        }
+
+        _steps++;
+        var vocab = Config.VocabSize;
+        var row = 0;
+        foreach (var (sequence, count) in _plan.Entries)
+        {
+            if (sequence.Computed < sequence.PromptLength)
+            {
+                _promptTokens += Math.Min(count, sequence.PromptLength - sequence.Computed);
+            }
+
+            sequence.Computed += count;
+            if (sequence.Computed != sequence.Tokens.Count)
+            {
+                continue;
+            }
+
+            var sampled = sequence.Sampler.Sample(_logits.AsSpan(row * vocab, vocab));
+            row++;
+            sequence.Tokens.Add(sampled.TokenId);
+            _generatedTokens++;
+            sequence.Events.TryWrite(GenerationEvent.Token(sampled));
+            if (StopReason(sequence, sampled.TokenId) is { } reason)
+            {
+                _scheduler.Finish(sequence);
+                Finish(sequence, reason);
+            }
+        }
+    }
+
+    private FinishReason? StopReason(Sequence sequence, int token)
+    {
+        var request = sequence.Request;
+        if ((!request.IgnoreEos && _eos.Contains(token)) || request.StopTokenIds.Contains(token))
+        {
+            return FinishReason.Stop;
+        }
+
+        if (sequence.Generated >= request.MaxTokens || sequence.Tokens.Count >= MaxSeqLen)
+        {
+            return FinishReason.Length;
+        }
+
+        return request.Type == RequestType.ContextOnly ? FinishReason.ContextDone : null;
+    }
+
+    /// <summary>Ends a sequence that is no longer in the scheduler: hold or free its blocks, send the final event.</summary>
+    private void Finish(Sequence sequence, FinishReason reason, string? message = null)
+    {
+        if (reason == FinishReason.ContextDone)
+        {
+            _held[sequence.Id] = new HeldKv(sequence.Blocks.ToList(), sequence.Computed, _time.GetUtcNow() + _options.HeldKvTimeout);
+            sequence.Blocks.Clear();
+        }
+        else
+        {
+            _cache.Pool.ReleaseAll(sequence.Blocks);
+        }
+
+        _active.Remove(sequence.Id);
+        EngineLog.Finished(_logger, sequence.Id, reason, sequence.PromptLength, sequence.Generated);
+        Complete(sequence, reason, message);
+    }
+
+    private static void Complete(Sequence sequence, FinishReason reason, string? message)
+    {
+        sequence.Events.TryWrite(GenerationEvent.Final(reason, message));
+        sequence.Events.TryComplete();
+    }
+
+    private void CancelRequest(string id)
+    {
+        if (_scheduler.Remove(id, out var sequence))
+        {
+            Finish(sequence!, FinishReason.Cancelled, "cancelled");
+            return;
+        }
+
+        ReleaseHeld(id);
+    }
+
+    private KvSnapshot? Export(string id)
+    {
+        if (!_held.TryGetValue(id, out var held))
+        {
+            return null;
+        }
+
+        var blockBytes = (int)Layout.BlockBytes;
+        var data = new byte[held.Blocks.Count * (long)blockBytes];
+        for (var b = 0; b < held.Blocks.Count; b++)
+        {
+            _cache.BlockBytes(held.Blocks[b]).CopyTo(data.AsSpan(b * blockBytes, blockBytes));
+        }
+
+        return new KvSnapshot(Layout, held.TokenCount, data);
+    }
+
+    private bool ReleaseHeld(string id)
+    {
+        if (!_held.Remove(id, out var held))
+        {
+            return false;
+        }
+
+        _cache.Pool.ReleaseAll(held.Blocks);
+        return true;
+    }
+
+    private void ExpireLeases()
+    {
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        List<string>? expired = null;
+        foreach (var (id, held) in _held)
+        {
+            if (held.Deadline <= now)
+            {
+                (expired ??= []).Add(id);
+            }
+        }
+
+        if (expired is null)
+        {
+            return;
+        }
+
+        foreach (var id in expired)
+        {
+            ReleaseHeld(id);
+            EngineLog.LeaseExpired(_logger, id, _options.HeldKvTimeout.TotalSeconds);
+        }
+    }
+
+    private DateTimeOffset? NextLeaseDeadline()
+    {
+        DateTimeOffset? next = null;
+        foreach (var held in _held.Values)
+        {
+            if (next is null || held.Deadline < next)
+            {
+                next = held.Deadline;
+            }
+        }
+
+        return next;
+    }
+
+    private EngineStats Stats() => new(
+        _scheduler.RunningCount,
+        _scheduler.WaitingCount + Math.Max(0, Volatile.Read(ref _queued)),
+        _held.Count,
+        _cache.Pool.Total,
+        _cache.Pool.FreeCount,
+        Layout.TokensPerBlock,
+        _steps,
+        _promptTokens,
+        _generatedTokens,
+        _scheduler.Preemptions);
+
+    private void Shutdown()
+    {
+        foreach (var sequence in _scheduler.All().ToList())
+        {
+            _scheduler.Remove(sequence.Id, out _);
+            Finish(sequence, FinishReason.Cancelled, "the engine is shutting down");
+        }
+
+        while (_commands.Reader.TryRead(out var command))
+        {
+            switch (command)
+            {
+                case EngineCommand.Submit s:
+                    Complete(s.Sequence, FinishReason.Cancelled, "the engine is shutting down");
+                    break;
+                case EngineCommand.Export e:
+                    e.Result.TrySetResult(null);
+                    break;
+                case EngineCommand.Release r:
+                    r.Result.TrySetResult(false);
+                    break;
+                case EngineCommand.Inspect i:
+                    i.Result.TrySetResult(Stats());
+                    break;
+            }
+        }
+
+        foreach (var id in _held.Keys.ToList())
+        {
+            ReleaseHeld(id);
+        }
+    }
+
+    private sealed record HeldKv(List<int> Blocks, int TokenCount, DateTimeOffset Deadline);
+}

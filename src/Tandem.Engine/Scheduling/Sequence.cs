@@ -1,0 +1,57 @@
+using System.Threading.Channels;
+using Tandem.Engine.Execution;
+using Tandem.Engine.Sampling;
+
+namespace Tandem.Engine.Scheduling;
+
+/// <summary>
+/// A request's state on the engine thread.
+///
+/// <code>
+///  Tokens:  [ prompt ............ | generated ...... ]
+///  Computed: KV for Tokens[0..Computed) is in Blocks; the next step feeds Tokens[Computed..].
+///  A sequence samples when Computed catches up with Tokens.Count.
+/// </code>
+/// </summary>
+internal sealed class Sequence
+{
+    public Sequence(EngineRequest request, Sampler sampler, ChannelWriter<GenerationEvent> events, long arrival)
+    {
+        Request = request;
+        Sampler = sampler;
+        Events = events;
+        Arrival = arrival;
+        Tokens = new List<int>(request.PromptTokens.Count + request.MaxTokens);
+        Tokens.AddRange(request.PromptTokens);
+        PromptLength = request.PromptTokens.Count;
+    }
+
+    public EngineRequest Request { get; }
+
+    public string Id => Request.Id;
+
+    public Sampler Sampler { get; }
+
+    public ChannelWriter<GenerationEvent> Events { get; }
+
+    /// <summary>Order of arrival; the scheduler serves older sequences first and preempts the youngest.</summary>
+    public long Arrival { get; }
+
+    public List<int> Tokens { get; }
+
+    public int PromptLength { get; }
+
+    public int Computed { get; set; }
+
+    public List<int> Blocks { get; } = [];
+
+    public int Generated => Tokens.Count - PromptLength;
+
+    /// <summary>Tokens the next step should feed to catch up.</summary>
+    public int Pending => Tokens.Count - Computed;
+
+    /// <summary>Imported KV not yet copied into this engine's cache (generation-only, before admission).</summary>
+    public bool AwaitingImport { get; set; }
+
+    public int Preemptions { get; set; }
+}
