@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using Tandem.Cli;
+
+var root = new RootCommand("Tandem: disaggregated LLM serving (context and generation servers, KV cache transfer, an OpenAI-compatible router).");
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(ModelCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using Tandem.Engine.ChatTemplates;
+using Tandem.Engine.Execution;
+using Tandem.Engine.Hub;
+using Tandem.Engine.Models;
+using Tandem.Engine.Tokenization;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Runtime;
+
+/// <summary>
+/// Everything needed to serve one model on this machine: its directory (resolved from a path or a
+/// Hugging Face repo id), config, weights, tokenizer, chat template, and the running engine.
+/// </summary>
+public sealed class LocalModel : IAsyncDisposable
+{
+    private readonly LlamaWeights _weights;
+
+    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint)
+    {
+        Directory = directory;
+        Config = config;
+        _weights = weights;
+        Tokenizer = tokenizer;
+        ChatTemplate = chatTemplate;
+        HasOwnChatTemplate = hasOwnTemplate;
+        Engine = engine;
+        Fingerprint = fingerprint;
+    }
+
+    public string Directory { get; }
+
+    public ModelConfig Config { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    public ChatTemplate ChatTemplate { get; }
+
+    /// <summary>False when the model has no chat template and <see cref="ChatTemplates.ChatTemplate.Fallback"/> is used.</summary>
+    public bool HasOwnChatTemplate { get; }
+
+    public InferenceEngine Engine { get; }
+
+    public string Fingerprint { get; }
+
+    public static async Task<LocalModel> LoadAsync(
+        string modelArgument,
+        EngineOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IProgress<DownloadProgress>? downloadProgress = null,
+        string? tokenizerDirectory = null,
+        string? chatTemplateFile = null,
+        CancellationToken cancellationToken = default)
+    {
+        var directory = await ModelLocator.ResolveAsync(modelArgument, HubOptions.FromEnvironment(), downloadProgress, cancellationToken).ConfigureAwait(false);
+        return Load(directory, options, loggerFactory, timeProvider, tokenizerDirectory, chatTemplateFile);
+    }
+
+    /// <summary>Loads a model from a local directory in Hugging Face layout.</summary>
+    public static LocalModel Load(string directory, EngineOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, string? tokenizerDirectory = null, string? chatTemplateFile = null)
+    {
+        var config = ModelConfigLoader.Load(directory);
+        var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
+        var template = chatTemplateFile is not null
+            ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
+            : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
+        var weights = LlamaWeightsLoader.Load(directory, config);
+        try
+        {
+            var fingerprint = ModelFingerprint.Compute(directory);
+            var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
+            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Renders messages with the chat template and tokenizes the result (the template supplies BOS when it has one).</summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages)
+    {
+        var text = ChatTemplate.Render(messages, addGenerationPrompt: true, Tokenizer.BosToken, Tokenizer.EosToken);
+        var templateHasBos = Tokenizer.BosToken is { Length: > 0 } bos && text.StartsWith(bos, StringComparison.Ordinal);
+        return Tokenizer.Encode(text, addSpecialTokens: !templateHasBos);
+    }
+
+    public bool IsEndOfSequence(int token) => Config.EosTokenIds.Contains(token) || token == Tokenizer.EosId;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync().ConfigureAwait(false);
+        _weights.Dispose();
+    }
+}

@@ -1,0 +1,65 @@
+using Tandem.Engine.Execution;
+
+namespace Tandem.Engine.Tests.Execution;
+
+/// <summary>DESIGN.md rule 3: at temperature 0 a request's tokens do not depend on its batch, on chunking or on arrival times.</summary>
+public class BatchInvarianceTests
+{
+    public static TheoryData<string> Models => new() { "stories260K", "tiny-gqa" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task Eight_prompts_alone_and_together_give_identical_greedy_tokens(string model)
+    {
+        var directory = model == "stories260K" ? TestModels.Stories : TestModels.TinyGqa;
+        var prompts = Prompts(8, directory == TestModels.TinyGqa ? 301 : 512);
+        const int MaxTokens = 24;
+
+        List<int>[] alone;
+        await using (var single = TestModels.Open(directory, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
+        {
+            alone = new List<int>[prompts.Length];
+            for (var i = 0; i < prompts.Length; i++)
+            {
+                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
+            }
+        }
+
+        // Small max_num_tokens: long prompts are chunked and share steps with others' decoding.
+        var options = new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 8, MaxNumTokens = 7, Threads = 2 };
+        await using var batched = TestModels.Open(directory, options);
+        var runs = new Task<EngineHarness.Outcome>[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
+            await Task.Delay(3 * i); // staggered arrivals
+        }
+
+        var together = await Task.WhenAll(runs);
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(FinishReason.Length, together[i].Finish);
+            Assert.Equal(alone[i], together[i].Tokens);
+        }
+
+        await batched.AssertPoolFullAsync();
+    }
+
+    /// <summary>Prompts of different lengths (1 to 40 tokens) over the vocabulary, BOS first.</summary>
+    internal static int[][] Prompts(int count, int vocab)
+    {
+        var prompts = new int[count][];
+        for (var p = 0; p < count; p++)
+        {
+            var length = 1 + ((p * 13) % 40);
+            prompts[p] = new int[length];
+            prompts[p][0] = 1;
+            for (var i = 1; i < length; i++)
+            {
+                prompts[p][i] = 3 + (((p * 7919) + (i * 104729)) % (vocab - 3));
+            }
+        }
+
+        return prompts;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Tandem.Engine.Execution;
+using Tandem.Engine.Kernels;
+using Tandem.Engine.KvCache;
+using Tandem.Engine.Modeling;
+using Tandem.Engine.Models;
+using Tandem.Engine.Runtime;
+using Tandem.Engine.Sampling;
+using Tandem.Engine.Tokenization;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Tests.Execution;
+
+/// <summary>stories260K against the outputs of the model's original C implementation.</summary>
+public class StoriesGoldenTests
+{
+    private const string Prompt = "Once upon a time";
+
+    [Fact]
+    public async Task Greedy_continuation_reproduces_the_golden_text()
+    {
+        var golden = File.ReadAllText(SharedData.Require("golden", "stories260K-greedy-256.txt"));
+        var tokenizer = Tokenizer.Load(TestModels.Stories);
+        var prompt = tokenizer.Encode(Prompt);
+        var goldenTokens = tokenizer.Encode(golden, addSpecialTokens: false);
+
+        await using var h = TestModels.Open(TestModels.Stories);
+        var outcome = await h.RunAsync(new EngineRequest
+        {
+            Id = "golden",
+            PromptTokens = prompt,
+            MaxTokens = 256,
+            Sampling = new SamplingParams { Temperature = 0 },
+        });
+
+        var text = Prompt + tokenizer.Decode([.. outcome.Tokens]);
+        Assert.True(goldenTokens.Length > 200, "the golden text should hold about 256 tokens");
+        Assert.StartsWith(golden.TrimEnd('\n'), text, StringComparison.Ordinal);
+        await h.AssertPoolFullAsync();
+    }
+
+    [Fact]
+    public void First_step_logits_match_the_reference_within_1e_4()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(SharedData.Require("golden", "stories260K-greedy-64-with-logits.json")));
+        var promptIds = doc.RootElement.GetProperty("prompt_ids_with_bos").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var expected = doc.RootElement.GetProperty("first_step_logits").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        var greedy = doc.RootElement.GetProperty("greedy_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+        Assert.Equal(promptIds, Tokenizer.Load(TestModels.Stories).Encode(Prompt));
+        var logits = FirstStepLogits(TestModels.Stories, promptIds);
+        Assert.Equal(expected.Length, logits.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - logits[i]) <= 1e-4, $"logit {i}: expected {expected[i]}, got {logits[i]}");
+        }
+
+        Assert.Equal(greedy[0], Array.IndexOf(logits, logits.Max()));
+    }
+
+    [Fact]
+    public async Task The_bf16_copy_gives_the_same_first_32_tokens()
+    {
+        var tokenizer = Tokenizer.Load(TestModels.Stories);
+        var prompt = tokenizer.Encode(Prompt);
+        await using var f32 = TestModels.Open(TestModels.Stories);
+        await using var bf16 = TestModels.Open(TestModels.StoriesBf16);
+        var a = await f32.GreedyAsync(prompt, 32);
+        var b = await bf16.GreedyAsync(prompt, 32);
+        Assert.Equal(a.Tokens, b.Tokens);
+    }
+
+    private static float[] FirstStepLogits(string directory, int[] prompt)
+    {
+        var config = ModelConfigLoader.Load(directory);
+        using var weights = LlamaWeightsLoader.Load(directory, config);
+        using var threads = new KernelThreads(2);
+        var layout = new KvCacheLayout(ModelFingerprint.Compute(directory), config.NumLayers, config.NumKvHeads, config.HeadDim, 16);
+        using var cache = new PagedKvCache(layout, 4);
+        var blocks = new List<int>();
+        Assert.True(cache.Pool.TryAllocate(layout.BlocksFor(prompt.Length), blocks));
+        var model = new LlamaModel(config, weights, threads, maxTokens: 16, maxSequences: 1, maxPositions: 64);
+        var batch = new ForwardBatch(16, 1);
+        batch.AddSequence(blocks, prompt, 0, wantLogits: true);
+        var logits = new float[config.VocabSize];
+        model.Forward(batch, cache, logits);
+        return logits;
+    }
+}

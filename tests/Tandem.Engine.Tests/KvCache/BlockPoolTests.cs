@@ -1,0 +1,64 @@
+using Tandem.Engine.KvCache;
+
+namespace Tandem.Engine.Tests.KvCache;
+
+public class BlockPoolTests
+{
+    [Fact]
+    public void Allocation_is_all_or_nothing_and_release_returns_every_block()
+    {
+        var pool = new BlockPool(5);
+        var a = new List<int>();
+        var b = new List<int>();
+        Assert.True(pool.TryAllocate(3, a));
+        Assert.False(pool.TryAllocate(3, b));
+        Assert.Empty(b);
+        Assert.Equal(2, pool.FreeCount);
+        pool.CheckInvariants();
+
+        pool.ReleaseAll(a);
+        Assert.Empty(a);
+        Assert.Equal(5, pool.FreeCount);
+        pool.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_shared_block_is_freed_by_its_last_reference()
+    {
+        var pool = new BlockPool(2);
+        var ids = new List<int>();
+        Assert.True(pool.TryAllocate(1, ids));
+        pool.AddReference(ids[0]);
+        pool.Release(ids[0]);
+        Assert.Equal(1, pool.FreeCount);
+        pool.Release(ids[0]);
+        Assert.Equal(2, pool.FreeCount);
+        pool.CheckInvariants();
+    }
+
+    [Fact]
+    public void Releasing_a_free_block_is_a_bug_that_is_caught()
+    {
+        var pool = new BlockPool(1);
+        Assert.Throws<InvalidOperationException>(() => pool.Release(0));
+        Assert.Throws<InvalidOperationException>(() => pool.AddReference(0));
+    }
+
+    [Fact]
+    public void Positions_map_to_their_block_and_slot()
+    {
+        var layout = new KvCacheLayout("m", Layers: 2, KvHeads: 3, HeadDim: 4, TokensPerBlock: 8);
+        using var cache = new PagedKvCache(layout, 4);
+        var table = new List<int>();
+        Assert.True(cache.Pool.TryAllocate(2, table));
+
+        cache.At(table, layer: 1, position: 9, value: true).Fill(42f);
+        var bytes = cache.BlockBytes(table[1]);
+        var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
+
+        // block-major: layer 1's V starts after L0.K, L0.V and L1.K; position 9 is slot 1 of the second block.
+        var start = (3 * layout.LayerHalfStride) + (1 * layout.TokenStride);
+        Assert.All(floats.Slice(start, layout.TokenStride).ToArray(), v => Assert.Equal(42f, v));
+        Assert.Equal(layout.TokenStride, floats.ToArray().Count(v => v == 42f));
+    }
+}
