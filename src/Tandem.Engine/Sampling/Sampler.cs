@@ -1,0 +1,188 @@
+using System.Numerics.Tensors;
+
+namespace Tandem.Engine.Sampling;
+
+/// <summary>
+/// Picks one request's tokens, step by step. One per request: it owns the request's random
+/// stream, its penalty history and scratch sized to the vocabulary, allocated up front for
+/// the stages the parameters switch on, so <see cref="Sample"/> allocates nothing but the
+/// top-logprobs array.
+/// <para>The pipeline, in order, over the logits of one step:</para>
+/// <list type="number">
+/// <item>logprobs (when asked): taken from the RAW logits, before anything below (vLLM's default).</item>
+/// <item>penalties: repetition over prompt + generated tokens, then frequency and presence over generated tokens.</item>
+/// <item>temperature: logits / T. Below 1e-5, or with top_k 1, the step is greedy instead:
+/// argmax, lowest id on ties, no random number drawn.</item>
+/// <item>top-k, then top-p, then min-p: each keeps a prefix of the candidates in sampling order
+/// (logit descending, id ascending; see <see cref="CandidateKey"/>).</item>
+/// <item>draw: inverse CDF of the softmax of what is left, with one xoshiro256** number.</item>
+/// </list>
+/// </summary>
+public sealed class Sampler
+{
+    private const float GreedyBelowTemperature = 1e-5f;
+
+    private readonly SamplingParams _params;
+    private readonly bool _greedy;
+    private readonly int _topK;
+    private readonly bool _filters;
+    private readonly bool _repetition;
+    private readonly bool _occurrence;
+    private readonly TokenHistory? _history;
+    private readonly ulong[]? _keys;
+    private readonly float[]? _raw;
+    private Xoshiro256StarStar _rng;
+
+    public Sampler(SamplingParams p, int vocabSize, ReadOnlySpan<int> promptTokens, ulong fallbackSeed)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
+        var problems = p.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(p));
+        }
+
+        _params = p;
+        VocabSize = vocabSize;
+        _topK = p.TopK > 0 && p.TopK < vocabSize ? p.TopK : 0;
+        _greedy = p.Temperature < GreedyBelowTemperature || p.TopK == 1;
+        _filters = !_greedy && (_topK > 0 || p.TopP < 1f || p.MinP > 0f);
+        _repetition = p.RepetitionPenalty != 1f;
+        _occurrence = p.PresencePenalty != 0f || p.FrequencyPenalty != 0f;
+        _history = _repetition || _occurrence ? new TokenHistory(vocabSize, promptTokens) : null;
+        _keys = _filters ? new ulong[vocabSize] : null;
+        _raw = p.Logprobs is null ? null : new float[vocabSize];
+        _rng = new Xoshiro256StarStar(p.Seed ?? fallbackSeed);
+    }
+
+    public int VocabSize { get; }
+
+    /// <summary>Samples the next token from one step's logits, which it overwrites, and records it.</summary>
+    public SampledToken Sample(Span<float> logits)
+    {
+        if (logits.Length != VocabSize)
+        {
+            throw new ArgumentException($"expected {VocabSize} logits, got {logits.Length}", nameof(logits));
+        }
+
+        if (_raw is not null)
+        {
+            logits.CopyTo(_raw);
+        }
+
+        if (_history is not null)
+        {
+            if (_repetition)
+            {
+                RepetitionPenalty.Apply(logits, _history, _params.RepetitionPenalty);
+            }
+
+            if (_occurrence)
+            {
+                OccurrencePenalties.Apply(logits, _history, _params.PresencePenalty, _params.FrequencyPenalty);
+            }
+        }
+
+        int token;
+        if (_greedy)
+        {
+            // First index of the maximum (TensorPrimitives ranks +0 above -0, the one tie it breaks by value).
+            token = TensorPrimitives.IndexOfMax<float>(logits);
+        }
+        else
+        {
+            if (_params.Temperature != 1f)
+            {
+                TensorPrimitives.Divide(logits, _params.Temperature, logits);
+            }
+
+            token = _filters ? DrawFiltered(logits) : DrawFromAll(logits);
+        }
+
+        Accept(token);
+        return WithLogprobs(token);
+    }
+
+    /// <summary>Records a token decided elsewhere (e.g. the first token, imported from a context server).</summary>
+    public void Accept(int tokenId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokenId);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(tokenId, VocabSize);
+        _history?.RecordGenerated(tokenId);
+    }
+
+    private int DrawFromAll(Span<float> logits)
+    {
+        var max = TensorPrimitives.Max<float>(logits);
+        TensorPrimitives.Subtract(logits, max, logits);
+        TensorPrimitives.Exp(logits, logits);
+        return Draw(logits);
+    }
+
+    private int DrawFiltered(Span<float> logits)
+    {
+        var keys = _keys.AsSpan();
+        var max = TensorPrimitives.Max<float>(logits);
+        CandidateKey.EncodeAll(logits, keys);
+
+        var n = TopK.Apply(keys, _topK);
+        if (_params.TopP < 1f)
+        {
+            var total = n == keys.Length ? ExpSum.Of(logits, max) : ExpSum.OfKeys(keys[..n], max);
+            n = TopP.Apply(keys[..n], _params.TopP, max, total);
+        }
+
+        if (_params.MinP > 0f)
+        {
+            n = MinP.Apply(keys[..n], _params.MinP, max);
+        }
+
+        // The logits are free now: reuse them for the weights of the n candidates.
+        var weights = logits[..n];
+        for (var i = 0; i < n; i++)
+        {
+            weights[i] = CandidateKey.Logit(keys[i]) - max;
+        }
+
+        TensorPrimitives.Exp(weights, weights);
+        return CandidateKey.TokenId(keys[Draw(weights)]);
+    }
+
+    /// <summary>Inverse CDF over unnormalized weights; returns a position in <paramref name="weights"/>.</summary>
+    private int Draw(ReadOnlySpan<float> weights)
+    {
+        var total = (double)TensorPrimitives.Sum(weights);
+        var target = _rng.NextDouble() * total;
+        var cumulative = 0.0;
+        var last = 0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            var w = weights[i];
+            if (w > 0f)
+            {
+                cumulative += w;
+                last = i;
+                if (cumulative > target)
+                {
+                    return i;
+                }
+            }
+        }
+
+        // Rounding left the target just past the walked sum: the last token with weight wins.
+        return last;
+    }
+
+    private SampledToken WithLogprobs(int token)
+    {
+        if (_raw is null)
+        {
+            return new SampledToken(token, float.NaN, null);
+        }
+
+        var logSumExp = RawLogprobs.LogSumExp(_raw);
+        var top = RawLogprobs.Top(_raw, _params.Logprobs ?? 0, logSumExp);
+        return new SampledToken(token, (float)(_raw[token] - logSumExp), top);
+    }
+}
