@@ -15,7 +15,7 @@ internal sealed class TokenHistory
     public TokenHistory(int vocabSize, ReadOnlySpan<int> promptTokens)
     {
         _state = new int[vocabSize];
-        _seen = new int[Math.Clamp(2 * promptTokens.Length, 64, vocabSize)];
+        _seen = new int[Math.Min(vocabSize, Math.Max(64, 2 * promptTokens.Length))];
         foreach (var token in promptTokens)
         {
             MarkSeen(token);
