@@ -22,4 +22,21 @@ internal static class MinP
 
         return kept;
     }
+
+    /// <summary>Encodes only the tokens that pass (the same test as <see cref="Apply"/>) into keys.</summary>
+    /// <returns>The candidate count.</returns>
+    public static int EncodeSurvivors(ReadOnlySpan<float> logits, float minP, float max, Span<ulong> keys)
+    {
+        var floor = MathF.Log(minP);
+        var kept = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] - max >= floor)
+            {
+                keys[kept++] = CandidateKey.Encode(logits[i], i);
+            }
+        }
+
+        return kept;
+    }
 }

@@ -21,6 +21,7 @@ namespace Tandem.Engine.Sampling;
 public sealed class Sampler
 {
     private const float GreedyBelowTemperature = 1e-5f;
+    private const int DrawBlock = 1024;
 
     private readonly SamplingParams _params;
     private readonly bool _greedy;
@@ -31,6 +32,7 @@ public sealed class Sampler
     private readonly TokenHistory? _history;
     private readonly ulong[]? _keys;
     private readonly float[]? _raw;
+    private readonly double[] _blockSums;
     private Xoshiro256StarStar _rng;
 
     public Sampler(SamplingParams p, int vocabSize, ReadOnlySpan<int> promptTokens, ulong fallbackSeed)
@@ -53,6 +55,7 @@ public sealed class Sampler
         _history = _repetition || _occurrence ? new TokenHistory(vocabSize, promptTokens) : null;
         _keys = _filters ? new ulong[vocabSize] : null;
         _raw = p.Logprobs is null ? null : new float[vocabSize];
+        _blockSums = _greedy ? [] : new double[(vocabSize + DrawBlock - 1) / DrawBlock];
         _rng = new Xoshiro256StarStar(p.Seed ?? fallbackSeed);
     }
 
@@ -122,25 +125,11 @@ public sealed class Sampler
 
     private int DrawFiltered(Span<float> logits)
     {
-        var keys = _keys.AsSpan();
-        var max = TensorPrimitives.Max<float>(logits);
-        CandidateKey.EncodeAll(logits, keys);
+        var keys = Filter(logits, out var max);
 
-        var n = TopK.Apply(keys, _topK);
-        if (_params.TopP < 1f)
-        {
-            var total = n == keys.Length ? ExpSum.Of(logits, max) : ExpSum.OfKeys(keys[..n], max);
-            n = TopP.Apply(keys[..n], _params.TopP, max, total);
-        }
-
-        if (_params.MinP > 0f)
-        {
-            n = MinP.Apply(keys[..n], _params.MinP, max);
-        }
-
-        // The logits are free now: reuse them for the weights of the n candidates.
-        var weights = logits[..n];
-        for (var i = 0; i < n; i++)
+        // The logits are free now: reuse them for the weights of the candidates.
+        var weights = logits[..keys.Length];
+        for (var i = 0; i < keys.Length; i++)
         {
             weights[i] = CandidateKey.Logit(keys[i]) - max;
         }
@@ -149,21 +138,69 @@ public sealed class Sampler
         return CandidateKey.TokenId(keys[Draw(weights)]);
     }
 
-    /// <summary>Inverse CDF over unnormalized weights; returns a position in <paramref name="weights"/>.</summary>
+    /// <summary>Top-k, top-p and min-p over tempered logits: the surviving candidates' keys.</summary>
+    internal ReadOnlySpan<ulong> Filter(ReadOnlySpan<float> logits, out float max)
+    {
+        var keys = _keys.AsSpan();
+        max = TensorPrimitives.Max(logits);
+
+        // min-p runs last and only cuts the tail of the sampling order, whatever the others kept.
+        // With top-k off it can therefore run while encoding, sparing the work on the tail;
+        // top-p still measures its mass over the whole vocabulary.
+        var minPDone = _topK == 0 && _params.MinP > 0f;
+        var n = minPDone ? MinP.EncodeSurvivors(logits, _params.MinP, max, keys) : EncodeAll(logits, keys);
+
+        n = TopK.Apply(keys[..n], _topK);
+        if (_params.TopP < 1f)
+        {
+            var total = _topK == 0 ? ExpSum.Of(logits, max) : ExpSum.OfKeys(keys[..n], max);
+            n = TopP.Apply(keys[..n], _params.TopP, max, total);
+        }
+
+        if (_params.MinP > 0f && !minPDone)
+        {
+            n = MinP.Apply(keys[..n], _params.MinP, max);
+        }
+
+        return keys[..n];
+    }
+
+    private static int EncodeAll(ReadOnlySpan<float> logits, Span<ulong> keys)
+    {
+        CandidateKey.EncodeAll(logits, keys);
+        return logits.Length;
+    }
+
+    /// <summary>
+    /// Inverse CDF over unnormalized weights; returns a position in <paramref name="weights"/>.
+    /// Finds the block holding the target from vectorized block sums, then walks only that block.
+    /// </summary>
     private int Draw(ReadOnlySpan<float> weights)
     {
-        var total = (double)TensorPrimitives.Sum(weights);
+        var blocks = (weights.Length + DrawBlock - 1) / DrawBlock;
+        var sums = _blockSums.AsSpan(0, blocks);
+        var total = 0.0;
+        for (var b = 0; b < blocks; b++)
+        {
+            sums[b] = TensorPrimitives.Sum(weights.Slice(b * DrawBlock, Math.Min(DrawBlock, weights.Length - (b * DrawBlock))));
+            total += sums[b];
+        }
+
         var target = _rng.NextDouble() * total;
         var cumulative = 0.0;
-        var last = 0;
-        for (var i = 0; i < weights.Length; i++)
+        for (var b = 0; b < blocks; b++)
         {
-            var w = weights[i];
-            if (w > 0f)
+            if (cumulative + sums[b] <= target)
             {
-                cumulative += w;
-                last = i;
-                if (cumulative > target)
+                cumulative += sums[b];
+                continue;
+            }
+
+            var end = Math.Min(weights.Length, (b + 1) * DrawBlock);
+            for (var i = b * DrawBlock; i < end; i++)
+            {
+                cumulative += weights[i];
+                if (cumulative > target && weights[i] > 0f)
                 {
                     return i;
                 }
@@ -171,7 +208,8 @@ public sealed class Sampler
         }
 
         // Rounding left the target just past the walked sum: the last token with weight wins.
-        return last;
+        var last = weights.LastIndexOfAnyExcept(0f);
+        return Math.Max(last, 0);
     }
 
     private SampledToken WithLogprobs(int token)
