@@ -35,4 +35,19 @@ internal static class CandidateKey
             keys[i] = Encode(logits[i], i);
         }
     }
+
+    /// <summary>Encodes the tokens whose logit is at least <paramref name="floor"/>; returns how many.</summary>
+    public static int EncodeAtLeast(ReadOnlySpan<float> logits, float floor, Span<ulong> keys)
+    {
+        var count = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] >= floor)
+            {
+                keys[count++] = Encode(logits[i], i);
+            }
+        }
+
+        return count;
+    }
 }

@@ -145,30 +145,30 @@ public sealed class Sampler
         max = TensorPrimitives.Max(logits);
 
         // min-p runs last and only cuts the tail of the sampling order, whatever the others kept.
-        // With top-k off it can therefore run while encoding, sparing the work on the tail;
-        // top-p still measures its mass over the whole vocabulary.
-        var minPDone = _topK == 0 && _params.MinP > 0f;
-        var n = minPDone ? MinP.EncodeSurvivors(logits, _params.MinP, max, keys) : EncodeAll(logits, keys);
+        // With top-k off it therefore runs as the encoding floor (top-p still measures its mass
+        // over the whole vocabulary); a top-k or top-p cut raises the floor further.
+        var minPFloor = _params.MinP > 0f ? MinP.Floor(_params.MinP, max) : float.NegativeInfinity;
+        var floor = _topK == 0 ? minPFloor : float.NegativeInfinity;
+        var vocabTotal = _topK == 0 && _params.TopP < 1f ? ExpSum.Of(logits, max) : 0.0;
+        if (_topK > 0 || _params.TopP < 1f)
+        {
+            floor = Math.Max(floor, CandidateFloor.Of(logits, max, _topK, _params.TopP * vocabTotal));
+        }
 
+        var n = CandidateKey.EncodeAtLeast(logits, floor, keys);
         n = TopK.Apply(keys[..n], _topK);
         if (_params.TopP < 1f)
         {
-            var total = _topK == 0 ? ExpSum.Of(logits, max) : ExpSum.OfKeys(keys[..n], max);
+            var total = _topK == 0 ? vocabTotal : ExpSum.OfKeys(keys[..n], max);
             n = TopP.Apply(keys[..n], _params.TopP, max, total);
         }
 
-        if (_params.MinP > 0f && !minPDone)
+        if (_topK > 0 && _params.MinP > 0f)
         {
-            n = MinP.Apply(keys[..n], _params.MinP, max);
+            n = MinP.Apply(keys[..n], minPFloor);
         }
 
         return keys[..n];
-    }
-
-    private static int EncodeAll(ReadOnlySpan<float> logits, Span<ulong> keys)
-    {
-        CandidateKey.EncodeAll(logits, keys);
-        return logits.Length;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public class FilterPipelineTests
         {
             nucleus.Add(i);
             cumulative += Math.Exp(logits[i] - max);
-            if (cumulative >= topP * total)
+            if (topP < 1 && cumulative >= topP * total)
             {
                 break;
             }
@@ -55,18 +55,22 @@ public class FilterPipelineTests
     public void Kept_candidates_match_a_full_sort_reference(int topK, float topP, float minP)
     {
         var random = new Random(topK + (int)(topP * 100) + (int)(minP * 1000));
-        var logits = Enumerable.Range(0, 3_000).Select(_ => (float)(random.NextDouble() * 8)).ToArray();
-        var sampler = new Sampler(new SamplingParams { TopK = topK, TopP = topP, MinP = minP }, logits.Length, [], 0);
-
-        var keys = sampler.Filter(logits, out _);
-
-        var ids = new int[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
+        var flat = Enumerable.Range(0, 3_000).Select(_ => (float)(random.NextDouble() * 8)).ToArray();
+        var peaked = flat.Select(l => random.NextDouble() < 0.01 ? l + 12f : l - 30f).ToArray();
+        foreach (var logits in new[] { flat, peaked })
         {
-            ids[i] = CandidateKey.TokenId(keys[i]);
-        }
+            var sampler = new Sampler(new SamplingParams { TopK = topK, TopP = topP, MinP = minP }, logits.Length, [], 0);
 
-        Array.Sort(ids);
-        Assert.Equal(Reference(logits, topK, topP, minP), ids);
+            var keys = sampler.Filter(logits, out _);
+
+            var ids = new int[keys.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                ids[i] = CandidateKey.TokenId(keys[i]);
+            }
+
+            Array.Sort(ids);
+            Assert.Equal(Reference(logits, topK, topP, minP), ids);
+        }
     }
 }

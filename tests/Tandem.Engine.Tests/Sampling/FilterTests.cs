@@ -92,7 +92,7 @@ public class FilterTests
     {
         var logits = LogitsOf(Probabilities);
         var keys = KeysOf(logits);
-        var n = MinP.Apply(keys, minP, logits.Max());
+        var n = MinP.Apply(keys, MinP.Floor(minP, logits.Max()));
         Assert.Equal(expected, Ids(keys.AsSpan(0, n)));
     }
 }
