@@ -1,45 +1,80 @@
+using System.Numerics.Tensors;
+
 namespace Tandem.Engine.Sampling;
 
 /// <summary>
 /// A logit floor that a top-k or top-p cut can never reach below, found from one histogram pass
 /// (bins of 1/4 nat under the max), so that only the tokens above it get encoded, selected and
-/// sorted. The floor is conservative: tokens above it form a prefix of the sampling order with
-/// at least k tokens, or at least the nucleus mass (each bin counted at its lowest weight).
+/// sorted. The tokens above the floor form a prefix of the sampling order holding at least k
+/// tokens, or at least the nucleus mass; one bin of margin absorbs rounding in the bin index.
 /// </summary>
 internal static class CandidateFloor
 {
     private const int Bins = 64;
     private const float BinsPerNat = 4f;
+    private const int Chunk = 512;
 
-    /// <summary>
-    /// With <paramref name="topK"/> above 0 the floor keeps at least k tokens; otherwise it keeps
-    /// at least <paramref name="nucleusMass"/> (p × Σ exp(logit − max)). −∞ when no bin suffices.
-    /// </summary>
-    public static float Of(ReadOnlySpan<float> logits, float max, int topK, double nucleusMass)
+    public static float ForTopK(ReadOnlySpan<float> logits, float max, int topK)
     {
         Span<int> counts = stackalloc int[Bins];
         counts.Clear();
         foreach (var logit in logits)
         {
-            var bin = (int)((max - logit) * BinsPerNat);
-            counts[(int)Math.Min((uint)bin, Bins - 1)]++;
+            counts[BinOf(max - logit)]++;
         }
 
-        // The last bin holds everything further down, so it never sets a floor.
         long count = 0;
-        var mass = 0.0;
         for (var b = 0; b < Bins - 1; b++)
         {
-            // One bin of margin over the bin edge absorbs rounding in the bin index.
-            var edge = (b + 2) / BinsPerNat;
             count += counts[b];
-            mass += counts[b] * Math.Exp(-edge);
-            if (topK > 0 ? count >= topK : mass >= nucleusMass)
+            if (count >= topK)
             {
-                return max - edge;
+                return max - EdgeBelow(b);
             }
         }
 
         return float.NegativeInfinity;
     }
+
+    /// <summary><paramref name="nucleusMass"/> is p × Σ exp(logit − max).</summary>
+    public static float ForTopP(ReadOnlySpan<float> logits, float max, double nucleusMass)
+    {
+        Span<double> masses = stackalloc double[Bins];
+        masses.Clear();
+        Span<float> weights = stackalloc float[Chunk];
+        Span<int> bins = stackalloc int[Chunk];
+        for (var start = 0; start < logits.Length; start += Chunk)
+        {
+            var part = logits.Slice(start, Math.Min(Chunk, logits.Length - start));
+            var w = weights[..part.Length];
+            TensorPrimitives.Subtract(part, max, w);
+            for (var i = 0; i < w.Length; i++)
+            {
+                bins[i] = BinOf(-w[i]);
+            }
+
+            TensorPrimitives.Exp(w, w);
+            for (var i = 0; i < w.Length; i++)
+            {
+                masses[bins[i]] += w[i];
+            }
+        }
+
+        var mass = 0.0;
+        for (var b = 0; b < Bins - 1; b++)
+        {
+            mass += masses[b];
+            if (mass >= nucleusMass)
+            {
+                return max - EdgeBelow(b);
+            }
+        }
+
+        return float.NegativeInfinity;
+    }
+
+    // The last bin holds everything further down, so it never sets a floor.
+    private static int BinOf(float belowMax) => (int)Math.Min((uint)(int)(belowMax * BinsPerNat), Bins - 1);
+
+    private static float EdgeBelow(int bin) => (bin + 2) / BinsPerNat;
 }

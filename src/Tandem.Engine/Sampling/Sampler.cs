@@ -150,9 +150,13 @@ public sealed class Sampler
         var minPFloor = _params.MinP > 0f ? MinP.Floor(_params.MinP, max) : float.NegativeInfinity;
         var floor = _topK == 0 ? minPFloor : float.NegativeInfinity;
         var vocabTotal = _topK == 0 && _params.TopP < 1f ? ExpSum.Of(logits, max) : 0.0;
-        if (_topK > 0 || _params.TopP < 1f)
+        if (_topK > 0)
         {
-            floor = Math.Max(floor, CandidateFloor.Of(logits, max, _topK, _params.TopP * vocabTotal));
+            floor = CandidateFloor.ForTopK(logits, max, _topK);
+        }
+        else if (_params.TopP < 1f)
+        {
+            floor = Math.Max(floor, CandidateFloor.ForTopP(logits, max, _params.TopP * vocabTotal));
         }
 
         var n = CandidateKey.EncodeAtLeast(logits, floor, keys);
