@@ -29,7 +29,7 @@ internal static class GenerateCommand
                 MaxBatchSize = 1,
                 KvCacheMemoryBytes = 1L << 30,
             };
-            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Console.IsErrorRedirected ? null : new Tandem.Engine.Hub.ConsoleDownloadProgress(), cancellationToken: cancellationToken);
+            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Tandem.Engine.Hub.ConsoleProgressBar.ForStandardError(), cancellationToken: cancellationToken);
             var sampling = new SamplingParams
             {
                 Temperature = parse.GetValue(temperature),

@@ -1,3 +1,4 @@
+using Tandem.Engine.Numerics;
 using System.Globalization;
 using System.Text.Json;
 using Tandem.Engine.Weights;

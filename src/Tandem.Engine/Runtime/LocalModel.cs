@@ -53,7 +53,7 @@ public sealed class LocalModel : IAsyncDisposable
         string? chatTemplateFile = null,
         CancellationToken cancellationToken = default)
     {
-        var directory = await ModelLocator.ResolveAsync(modelArgument, HubOptions.FromEnvironment(), downloadProgress, cancellationToken).ConfigureAwait(false);
+        var directory = await ModelLocator.ResolveAsync(modelArgument, new HubOptions(), downloadProgress, cancellationToken).ConfigureAwait(false);
         return Load(directory, options, loggerFactory, timeProvider, tokenizerDirectory, chatTemplateFile);
     }
 

@@ -1,3 +1,4 @@
+using Tandem.Engine.Numerics;
 using System.Numerics.Tensors;
 
 namespace Tandem.Engine.Sampling;

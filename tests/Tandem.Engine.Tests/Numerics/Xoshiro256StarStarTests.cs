@@ -1,6 +1,6 @@
-using Tandem.Engine.Sampling;
+using Tandem.Engine.Numerics;
 
-namespace Tandem.Engine.Tests.Sampling;
+namespace Tandem.Engine.Tests.Numerics;
 
 public class Xoshiro256StarStarTests
 {

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Tandem.Engine.Sampling;
+namespace Tandem.Engine.Numerics;
 
 /// <summary>
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64. Our own generator, so that a
@@ -42,6 +42,9 @@ internal struct Xoshiro256StarStar
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [-1, 1) with 24 bits of resolution.</summary>
+    public float NextSignedUnit() => ((NextUInt64() >> 40) * (2f / (1 << 24))) - 1f;
 
     internal static ulong SplitMix64(ref ulong state)
     {
