@@ -79,7 +79,7 @@ internal static class TokenizerJsonFile
             Bool(model, "fuse_unk"),
             Bool(model, "ignore_merges"));
 
-        var (addBos, addEos) = ReadPostProcessor(root);
+        var (bosToken, eosToken) = ReadPostProcessor(root);
         return new TokenizerDefinition
         {
             Pieces = pieces,
@@ -88,8 +88,10 @@ internal static class TokenizerJsonFile
             DecodeStripsLeadingSpace = DecoderStripsLeadingSpace(root, path),
             AddedTokens = added,
             UnkId = unkId >= 0 ? unkId : null,
-            AddBos = addBos,
-            AddEos = addEos,
+            BosId = bosToken is not null && vocabulary.TryGetValue(bosToken, out var bos) ? bos : null,
+            EosId = eosToken is not null && vocabulary.TryGetValue(eosToken, out var eos) ? eos : null,
+            AddBos = bosToken is not null,
+            AddEos = eosToken is not null,
         };
     }
 
@@ -237,9 +239,11 @@ internal static class TokenizerJsonFile
         return strip;
     }
 
-    private static (bool? AddBos, bool? AddEos) ReadPostProcessor(JsonElement root)
+    /// <summary>The special tokens a TemplateProcessing post-processor puts before and after a single sequence.</summary>
+    private static (string? Bos, string? Eos) ReadPostProcessor(JsonElement root)
     {
-        if (!root.TryGetProperty("post_processor", out var processor) || StringOrNull(processor, "type") != "TemplateProcessing"
+        if (!root.TryGetProperty("post_processor", out var processor) || processor.ValueKind != JsonValueKind.Object
+            || StringOrNull(processor, "type") != "TemplateProcessing"
             || !processor.TryGetProperty("single", out var single) || single.ValueKind != JsonValueKind.Array)
         {
             return (null, null);
@@ -247,8 +251,11 @@ internal static class TokenizerJsonFile
 
         var items = single.EnumerateArray().ToList();
         var sequenceAt = items.FindIndex(i => i.TryGetProperty("Sequence", out _));
-        return sequenceAt < 0 ? (null, null) : (sequenceAt > 0, sequenceAt < items.Count - 1);
+        return sequenceAt < 0 ? (null, null) : (SpecialTokenId(items[..sequenceAt]), SpecialTokenId(items[(sequenceAt + 1)..]));
     }
+
+    private static string? SpecialTokenId(List<JsonElement> items) =>
+        items.Count == 1 && items[0].TryGetProperty("SpecialToken", out var token) ? StringOrNull(token, "id") : null;
 
     private static bool IsByteLevel(JsonElement root) =>
         Steps(root, "pre_tokenizer", "pretokenizers").Concat(Steps(root, "decoder", "decoders"))
