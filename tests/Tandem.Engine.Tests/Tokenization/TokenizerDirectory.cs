@@ -43,8 +43,16 @@ internal sealed class TokenizerDirectory : IDisposable
                 ["byte_fallback"] = false,
                 ["vocab"] = new JsonObject
                 {
-                    ["<unk>"] = 0, ["<s>"] = 1, ["</s>"] = 2, ["▁"] = 3, ["a"] = 4, ["b"] = 5, ["c"] = 6,
-                    ["▁a"] = 7, ["ab"] = 8, ["▁ab"] = 9,
+                    ["<unk>"] = 0,
+                    ["<s>"] = 1,
+                    ["</s>"] = 2,
+                    ["▁"] = 3,
+                    ["a"] = 4,
+                    ["b"] = 5,
+                    ["c"] = 6,
+                    ["▁a"] = 7,
+                    ["ab"] = 8,
+                    ["▁ab"] = 9,
                 },
                 ["merges"] = new JsonArray([.. merges.Select(m => arrayMerges ? (JsonNode)new JsonArray(m[0], m[1]) : JsonValue.Create($"{m[0]} {m[1]}"))]),
             },
