@@ -40,6 +40,9 @@ internal sealed class BpeModel
 
     public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
+    /// <summary>A merge table keyed by <see cref="PairKey"/>.</summary>
+    public static Dictionary<long, BpeMerge> CreateMergeTable(int capacity = 0) => new(capacity, PairKeyComparer.Instance);
+
     public void Encode(ReadOnlySpan<char> text, List<int> output)
     {
         if (text.IsEmpty)
@@ -176,6 +179,19 @@ internal sealed class BpeModel
             previousWasUnknown = true;
         }
     }
+}
+
+/// <summary>
+/// Hashes pair keys by multiplying with the golden ratio: long's own hash XORs the two ids, which
+/// collides for most pairs of small ids and made merge lookups crawl.
+/// </summary>
+internal sealed class PairKeyComparer : IEqualityComparer<long>
+{
+    public static PairKeyComparer Instance { get; } = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long obj) => (int)(((ulong)obj * 0x9E3779B97F4A7C15UL) >> 32);
 }
 
 /// <summary>Merging the pair it is keyed by yields <see cref="Merged"/>; lower <see cref="Rank"/> merges first.</summary>

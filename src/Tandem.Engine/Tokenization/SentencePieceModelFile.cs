@@ -146,7 +146,7 @@ internal static class SentencePieceModelFile
         }
 
         found.Sort((a, b) => b.Score.CompareTo(a.Score));
-        var merges = new Dictionary<long, BpeMerge>(found.Count);
+        var merges = BpeModel.CreateMergeTable(found.Count);
         var rank = -1;
         var previousScore = float.NaN;
         foreach (var (pair, score, merged) in found)

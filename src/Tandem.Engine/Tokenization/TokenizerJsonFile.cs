@@ -97,7 +97,7 @@ internal static class TokenizerJsonFile
 
     private static Dictionary<long, BpeMerge> ReadMerges(JsonElement model, Dictionary<string, int> vocabulary, string path)
     {
-        var merges = new Dictionary<long, BpeMerge>();
+        var merges = BpeModel.CreateMergeTable();
         if (!model.TryGetProperty("merges", out var list) || list.ValueKind != JsonValueKind.Array)
         {
             return merges;
