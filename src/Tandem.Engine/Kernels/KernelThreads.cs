@@ -1,0 +1,182 @@
+using System.Runtime.ExceptionServices;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// The engine's compute threads: the calling thread plus <c>Count - 1</c> dedicated workers.
+/// <see cref="For"/> splits <c>[0, n)</c> into <c>Count</c> contiguous ranges and runs them in
+/// parallel. Workers spin briefly after each job (decode steps come back to back), then sleep.
+/// One <see cref="For"/> at a time: the engine thread owns this object.
+/// </summary>
+public sealed class KernelThreads : IDisposable
+{
+    private const int SpinIterations = 20_000;
+
+    private readonly Thread[] _workers;
+    private readonly object _gate = new();
+    private int _generation;
+    private int _pending;
+    private bool _disposed;
+
+    private Action<int, int>? _body;
+    private int _n;
+    private int _align;
+    private ExceptionDispatchInfo? _failure;
+
+    public KernelThreads()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    public KernelThreads(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Count = count;
+        _workers = new Thread[count - 1];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            var index = i + 1;
+            _workers[i] = new Thread(() => WorkerLoop(index))
+            {
+                IsBackground = true,
+                Name = $"tandem-kernel-{index}",
+            };
+            _workers[i].Start();
+        }
+    }
+
+    public int Count { get; }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over <c>[0, n)</c> split into <see cref="Count"/>
+    /// contiguous ranges whose boundaries are multiples of <paramref name="align"/> (except n);
+    /// returns when every range is done. Empty ranges are skipped. Exceptions are rethrown here.
+    /// </summary>
+    public void For(int n, int align, Action<int, int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfLessThan(align, 1);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (n == 0)
+        {
+            return;
+        }
+
+        if (Count == 1 || n <= align)
+        {
+            body(0, n);
+            return;
+        }
+
+        _body = body;
+        _n = n;
+        _align = align;
+        _failure = null;
+        Volatile.Write(ref _pending, _workers.Length);
+        lock (_gate)
+        {
+            _generation++;
+            Monitor.PulseAll(_gate);
+        }
+
+        try
+        {
+            RunPart(0);
+        }
+        finally
+        {
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _pending) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            _body = null;
+        }
+
+        _failure?.Throw();
+    }
+
+    /// <summary>The range of part <paramref name="part"/> of <paramref name="parts"/>.</summary>
+    public static (int Start, int End) Partition(int n, int align, int parts, int part)
+    {
+        var chunks = (n + align - 1) / align;
+        var startChunk = (int)((long)chunks * part / parts);
+        var endChunk = (int)((long)chunks * (part + 1) / parts);
+        return (Math.Min(n, startChunk * align), Math.Min(n, endChunk * align));
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        foreach (var worker in _workers)
+        {
+            worker.Join();
+        }
+    }
+
+    private void RunPart(int part)
+    {
+        var (start, end) = Partition(_n, _align, Count, part);
+        if (start < end)
+        {
+            _body!(start, end);
+        }
+    }
+
+    private void WorkerLoop(int part)
+    {
+        var seen = 0;
+        while (true)
+        {
+            for (var i = 0; i < SpinIterations && Volatile.Read(ref _generation) == seen; i++)
+            {
+                Thread.SpinWait(1);
+            }
+
+            lock (_gate)
+            {
+                while (_generation == seen && !_disposed)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_disposed)
+                {
+                    return;
+                }
+
+                seen = _generation;
+            }
+
+            try
+            {
+                RunPart(part);
+            }
+#pragma warning disable CA1031 // any failure of the body belongs to the caller of For
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                lock (_gate)
+                {
+                    _failure ??= ExceptionDispatchInfo.Capture(ex);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+}

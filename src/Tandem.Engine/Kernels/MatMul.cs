@@ -1,0 +1,45 @@
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// y = x · Wᵀ for a batch of tokens: <c>y[t * w.Rows + r] = Σ_k w[r, k] * x[t * w.Cols + k]</c>.
+/// </summary>
+/// <remarks>
+/// Batch invariant: each y[t, r] is one dot product computed in the canonical order of
+/// <see cref="DotTiles"/> whatever n, the other tokens, the tile that holds it or the thread
+/// count. Threads split output rows; the reduction axis is never split.
+/// <code>
+///   x  [n × Cols] ──pack once (decoder order, zero-padded to 32)──▶ packed [n × Cols32]
+///   W  [Rows × Cols]: each thread takes a contiguous row range, in blocks of ~192 KiB of weights
+///   per block: for each 4-token tile: for each 4-row tile: Tile4x4 over all of Cols
+/// </code>
+/// </remarks>
+public static class MatMul
+{
+    [ThreadStatic]
+    private static MatMulJob? t_job;
+
+    public static void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
+    {
+        ArgumentNullException.ThrowIfNull(threads);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (x.Length < (long)n * w.Cols)
+        {
+            throw new ArgumentException($"x holds {x.Length} values, needs {n} × {w.Cols}", nameof(x));
+        }
+
+        if (y.Length < (long)n * w.Rows)
+        {
+            throw new ArgumentException($"y holds {y.Length} values, needs {n} × {w.Rows}", nameof(y));
+        }
+
+        if (n == 0 || w.Rows == 0)
+        {
+            return;
+        }
+
+        var job = t_job ??= new MatMulJob();
+        job.Run(w, x, n, y, threads);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// One <see cref="MatMul.Compute"/> call's state, reused call after call by its calling thread so
+/// that a call allocates nothing: the packed x and a cached row-range delegate for the threads.
+/// </summary>
+internal sealed unsafe class MatMulJob
+{
+    /// <summary>Weights per row block: small enough to stay in L2 while every token tile passes over it.</summary>
+    private const int BlockBytes = 192 * 1024;
+
+    [ThreadStatic]
+    private static PinnedFloats? t_widened;
+
+    private readonly Action<int, int> _runRows;
+    private readonly PinnedFloats _packed = new();
+    private WeightMatrix _w;
+    private int _n;
+    private float* _x;
+    private nint _xStride;
+    private float* _y;
+
+    public MatMulJob() => _runRows = RunRows;
+
+    public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
+    {
+        var cols32 = (w.Cols + 31) & ~31;
+
+        // A stride of a multiple of 4 KiB would put the 4 tokens of a tile in the same L1 sets.
+        _xStride = cols32 + 16;
+        _x = _packed.Ensure(n * _xStride);
+        fixed (float* source = x)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                if (w.DType == DType.BF16)
+                {
+                    Pack<BF16Chunks>(source + ((long)t * w.Cols), w.Cols, _x + (t * _xStride));
+                }
+                else
+                {
+                    Pack<F32Chunks>(source + ((long)t * w.Cols), w.Cols, _x + (t * _xStride));
+                }
+            }
+        }
+
+        fixed (float* output = y)
+        {
+            _w = w;
+            _n = n;
+            _y = output;
+            try
+            {
+                threads.For(w.Rows, 4, _runRows);
+            }
+            finally
+            {
+                _y = null;
+            }
+        }
+    }
+
+    private static void Pack<T>(float* x, int cols, float* packed)
+        where T : IChunkDecoder
+    {
+        var c = 0;
+        for (; c + 32 <= cols; c += 32)
+        {
+            T.PackX(x + c, packed + c);
+        }
+
+        if (c < cols)
+        {
+            T.PackXTail(x + c, cols - c, packed + c);
+        }
+    }
+
+    private void RunRows(int start, int end)
+    {
+        switch (_w.DType)
+        {
+            case DType.F32:
+                RunStored<F32Chunks>(start, end);
+                break;
+            case DType.BF16:
+                RunStored<BF16Chunks>(start, end);
+                break;
+            case DType.F16:
+                RunWidened(start, end);
+                break;
+            default:
+                throw new NotSupportedException($"weights in {_w.DType}");
+        }
+    }
+
+    private void RunStored<T>(int start, int end)
+        where T : IChunkDecoder
+    {
+        var stride = (nint)_w.Cols * T.ElementBytes;
+        var blockRows = _n < 4 ? end - start : BlockRows(stride);
+        for (var r = start; r < end; r += blockRows)
+        {
+            Block<T>(_w.Row(r), stride, _w.Cols, r, Math.Min(blockRows, end - r));
+        }
+    }
+
+    /// <summary>F16 rows are widened to fp32 block by block (zero-padded to 32), then run as F32.</summary>
+    private void RunWidened(int start, int end)
+    {
+        var cols32 = (_w.Cols + 31) & ~31;
+        var stride = (nint)cols32 * sizeof(float);
+        var blockRows = BlockRows(stride);
+        var scratch = (t_widened ??= new PinnedFloats()).Ensure((long)blockRows * cols32);
+        for (var r = start; r < end; r += blockRows)
+        {
+            var rows = Math.Min(blockRows, end - r);
+            for (var i = 0; i < rows; i++)
+            {
+                var row = new Span<float>(scratch + ((long)i * cols32), cols32);
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(_w.Row(r + i), _w.Cols), row);
+                row[_w.Cols..].Clear();
+            }
+
+            Block<F32Chunks>((byte*)scratch, stride, cols32, r, rows);
+        }
+    }
+
+    private static int BlockRows(nint rowBytes) => Math.Max(4, (int)(BlockBytes / Math.Max(rowBytes, 1)) & ~3);
+
+    /// <summary>y for rows [row0, row0 + rows) and every token; <paramref name="w"/> points at row0.</summary>
+    private void Block<T>(byte* w, nint stride, int cols, int row0, int rows)
+        where T : IChunkDecoder
+    {
+        nint yStride = _w.Rows;
+        var y = _y + row0;
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (var t = 0; t < _n; t++)
+            {
+                for (var i = 0; i < rows; i++)
+                {
+                    y[(t * yStride) + i] = DotTiles.Scalar<T>(w + (i * stride), cols, _x + (t * _xStride));
+                }
+            }
+
+            return;
+        }
+
+        var rows4 = rows & ~3;
+        var n4 = _n & ~3;
+        for (var t = 0; t < n4; t += 4)
+        {
+            for (var i = 0; i < rows4; i += 4)
+            {
+                DotTiles.Tile4x4<T>(w + (i * stride), stride, cols, _x + (t * _xStride), _xStride, y + (t * yStride) + i, yStride);
+            }
+        }
+
+        for (var t = n4; t < _n; t++)
+        {
+            for (var i = 0; i < rows4; i += 4)
+            {
+                DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+            }
+        }
+
+        for (var i = rows4; i < rows; i++)
+        {
+            for (var t = 0; t < _n; t++)
+            {
+                y[(t * yStride) + i] = DotTiles.Tile1x1<T>(w + (i * stride), cols, _x + (t * _xStride));
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Tandem.Engine.Kernels;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Tests.Kernels;
+
+/// <summary>A random matrix in native memory, stored in a dtype, with its exact fp32 values kept for references.</summary>
+internal sealed unsafe class TestMatrix : IDisposable
+{
+    private readonly byte* _data;
+
+    public TestMatrix(DType dtype, int rows, int cols, int seed)
+    {
+        var random = new Random(seed);
+        Values = new float[(long)rows * cols];
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Values.Length * dtype.ByteSize()), 64);
+        for (var i = 0; i < Values.Length; i++)
+        {
+            var v = (float)((random.NextDouble() * 2) - 1);
+            switch (dtype)
+            {
+                case DType.F32:
+                    ((float*)_data)[i] = v;
+                    break;
+                case DType.F16:
+                    var h = (Half)v;
+                    ((Half*)_data)[i] = h;
+                    v = (float)h;
+                    break;
+                case DType.BF16:
+                    var b = BFloat16.FromSingle(v);
+                    ((ushort*)_data)[i] = b;
+                    v = BFloat16.ToSingle(b);
+                    break;
+            }
+
+            Values[i] = v;
+        }
+
+        Matrix = new WeightMatrix(_data, dtype, rows, cols);
+    }
+
+    public WeightMatrix Matrix { get; }
+
+    public float[] Values { get; }
+
+    public static float[] RandomVector(int length, Random random)
+    {
+        var x = new float[length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return x;
+    }
+
+    public void Dispose() => NativeMemory.AlignedFree(_data);
+}
