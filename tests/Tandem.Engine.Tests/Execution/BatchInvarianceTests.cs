@@ -32,7 +32,7 @@ public class BatchInvarianceTests
         for (var i = 0; i < prompts.Length; i++)
         {
             runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
-            await Task.Delay(3 * i); // staggered arrivals
+            await Task.Delay(3 * i, TestContext.Current.CancellationToken); // staggered arrivals
         }
 
         var together = await Task.WhenAll(runs);

@@ -49,7 +49,7 @@ public class KvTransferTests
         await stories.RunAsync(EngineHarness.Greedy("ctx", prompt, 4, RequestType.ContextOnly));
         var snapshot = await stories.Engine.ExportKvAsync("ctx");
 
-        var result = tiny.Engine.Submit(EngineHarness.Greedy("gen", prompt, 4, RequestType.GenerationOnly) with { ImportedKv = snapshot, FirstTokens = [7] });
+        var result = tiny.Engine.Submit(EngineHarness.Greedy("gen", prompt, 4, RequestType.GenerationOnly) with { ImportedKv = snapshot, FirstTokens = [7] }, TestContext.Current.CancellationToken);
 
         Assert.False(result.Accepted);
         Assert.Equal(SubmitError.Invalid, result.Error);

@@ -14,7 +14,7 @@ public class LifecycleTests
         await using var h = TestModels.Open(TestModels.TinyGqa);
         var handle = h.Submit(EngineHarness.Greedy("c", [1, 2, 3], 500));
         var seen = 0;
-        await foreach (var e in handle.Events.ReadAllAsync())
+        await foreach (var e in handle.Events.ReadAllAsync(TestContext.Current.CancellationToken))
         {
             if (e.IsFinal)
             {
@@ -78,21 +78,21 @@ public class LifecycleTests
     public async Task A_request_longer_than_max_seq_len_or_the_cache_is_refused_with_the_numbers()
     {
         await using var h = TestModels.Open(TestModels.TinyGqa, new EngineOptions { MaxSeqLen = 64, KvCacheMemoryBytes = 16L << 20, Threads = 1 });
-        var tooLong = h.Engine.Submit(EngineHarness.Greedy("long", Enumerable.Repeat(5, 60).ToArray(), 10));
+        var tooLong = h.Engine.Submit(EngineHarness.Greedy("long", Enumerable.Repeat(5, 60).ToArray(), 10), TestContext.Current.CancellationToken);
         Assert.Equal(SubmitError.Invalid, tooLong.Error);
         Assert.Contains("60 tokens", tooLong.Message, StringComparison.Ordinal);
         Assert.Contains("max_tokens (10)", tooLong.Message, StringComparison.Ordinal);
         Assert.Contains("max_seq_len (64)", tooLong.Message, StringComparison.Ordinal);
 
-        var empty = h.Engine.Submit(EngineHarness.Greedy("empty", [], 10));
+        var empty = h.Engine.Submit(EngineHarness.Greedy("empty", [], 10), TestContext.Current.CancellationToken);
         Assert.Contains("prompt is empty", empty.Message, StringComparison.Ordinal);
-        var badToken = h.Engine.Submit(EngineHarness.Greedy("bad", [1, 100000], 10));
+        var badToken = h.Engine.Submit(EngineHarness.Greedy("bad", [1, 100000], 10), TestContext.Current.CancellationToken);
         Assert.Contains("outside the vocabulary", badToken.Message, StringComparison.Ordinal);
 
         var config = ModelConfigLoader.Load(TestModels.TinyGqa);
         var blockBytes = config.NumLayers * 2L * 4 * config.NumKvHeads * config.HeadDim * sizeof(float);
         await using var small = TestModels.Open(TestModels.TinyGqa, new EngineOptions { TokensPerBlock = 4, KvCacheMemoryBytes = 3 * blockBytes, Threads = 1 });
-        var bigger = small.Engine.Submit(EngineHarness.Greedy("big", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4));
+        var bigger = small.Engine.Submit(EngineHarness.Greedy("big", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4), TestContext.Current.CancellationToken);
         Assert.Contains("needs 4 KV blocks but the whole cache holds 3", bigger.Message, StringComparison.Ordinal);
         await h.AssertPoolFullAsync();
         await small.AssertPoolFullAsync();
@@ -102,7 +102,7 @@ public class LifecycleTests
     public async Task A_full_waiting_queue_refuses_with_queue_full()
     {
         await using var h = TestModels.Open(TestModels.TinyGqa, new EngineOptions { MaxWaitingRequests = 0, KvCacheMemoryBytes = 16L << 20, Threads = 1 });
-        var result = h.Engine.Submit(EngineHarness.Greedy("q", [1, 2], 2));
+        var result = h.Engine.Submit(EngineHarness.Greedy("q", [1, 2], 2), TestContext.Current.CancellationToken);
         Assert.Equal(SubmitError.QueueFull, result.Error);
         await h.AssertPoolFullAsync();
     }
