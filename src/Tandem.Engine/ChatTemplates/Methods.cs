@@ -81,6 +81,7 @@ internal static class Methods
         "splitlines" => args => Strings(SplitLines(s, args.GetBool(0, "keepends", false))),
         "startswith" => args => TemplateValue.From(Affixes(args).Any(p => s.StartsWith(p, StringComparison.Ordinal))),
         "endswith" => args => TemplateValue.From(Affixes(args).Any(p => s.EndsWith(p, StringComparison.Ordinal))),
+        // Keyword arguments to str.replace arrived in Python 3.13; transformers' reference (3.11) rejects them.
         "replace" => args => args.Named.Count > 0
             ? throw new ChatTemplateException("str.replace() takes no keyword arguments")
             : new StringValue(Replace(s, Text(args, 0, "old"), Text(args, 1, "new"), args.GetInt(2, "count", -1))),
