@@ -26,6 +26,13 @@ internal static class Access
         };
     }
 
+    /// <summary>Python's <c>getattr</c> alone (the <c>attr</c> filter): methods and object attributes, never dict items.</summary>
+    public static TemplateValue GetPythonAttribute(TemplateValue target, string name) => target switch
+    {
+        UndefinedValue undefined => throw undefined.Error(),
+        _ => GetAttributeOrMissing(target, name),
+    };
+
     public static TemplateValue GetItem(TemplateValue target, TemplateValue key)
     {
         switch (target)

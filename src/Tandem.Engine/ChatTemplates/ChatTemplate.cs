@@ -40,7 +40,14 @@ public sealed class ChatTemplate
     public static ChatTemplate Parse(string source, bool trimBlocks, bool lstripBlocks, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new ChatTemplate(Parser.Parse(source, trimBlocks, lstripBlocks), clock ?? TimeProvider.System);
+        try
+        {
+            return new ChatTemplate(Parser.Parse(source, trimBlocks, lstripBlocks), clock ?? TimeProvider.System);
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            throw new ChatTemplateException("template nests too deeply", e);
+        }
     }
 
     /// <summary>

@@ -20,8 +20,6 @@ internal enum TokenKind
 
 internal readonly record struct Token(TokenKind Kind, string Value, int Line, int Column)
 {
-    public bool Is(TokenKind kind, string value) => Kind == kind && Value == value;
-
     public bool IsName(string name) => Kind == TokenKind.Name && Value == name;
 
     public bool IsOperator(string op) => Kind == TokenKind.Operator && Value == op;

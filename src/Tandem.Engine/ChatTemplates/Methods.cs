@@ -37,31 +37,34 @@ internal static class Methods
         "keys" => _ => new ListValue([.. dict.Keys]),
         "values" => _ => new ListValue([.. dict.Entries.Select(e => e.Value)]),
         "get" => args => dict.TryGet(args.Get(0, "key", TemplateValue.None), out var v) ? v : args.Get(1, "default", TemplateValue.None),
-        "copy" => _ =>
-        {
-            var copy = new DictValue();
-            foreach (var (k, v) in dict.Entries)
-            {
-                copy.Set(k, v);
-            }
-
-            return copy;
-        },
+        "copy" => _ => CopyDict(dict),
         _ => null,
     };
 
     private static Func<CallArguments, TemplateValue>? ListMethod(ListValue list, string name) => name switch
     {
-        "index" => args =>
-        {
-            var item = args.Get(0, "value", TemplateValue.None);
-            var index = list.Items.FindIndex(x => Operators.Equal(x, item));
-            return index >= 0 ? new IntValue(index) : throw new ChatTemplateException($"{PythonText.Repr(item)} is not in list");
-        },
+        "index" => args => IndexOf(list, args.Get(0, "value", TemplateValue.None)),
         "count" => args => new IntValue(list.Items.Count(x => Operators.Equal(x, args.Get(0, "value", TemplateValue.None)))),
         "copy" => _ => new ListValue([.. list.Items], list.Kind),
         _ => null,
     };
+
+    private static DictValue CopyDict(DictValue dict)
+    {
+        var copy = new DictValue();
+        foreach (var (key, value) in dict.Entries)
+        {
+            copy.Set(key, value);
+        }
+
+        return copy;
+    }
+
+    private static IntValue IndexOf(ListValue list, TemplateValue item)
+    {
+        var index = list.Items.FindIndex(x => Operators.Equal(x, item));
+        return index >= 0 ? new IntValue(index) : throw new ChatTemplateException($"{PythonText.Repr(item)} is not in list");
+    }
 
     private static Func<CallArguments, TemplateValue>? StringMethod(string s, string name) => name switch
     {
@@ -78,6 +81,7 @@ internal static class Methods
         "splitlines" => args => Strings(SplitLines(s, args.GetBool(0, "keepends", false))),
         "startswith" => args => TemplateValue.From(Affixes(args).Any(p => s.StartsWith(p, StringComparison.Ordinal))),
         "endswith" => args => TemplateValue.From(Affixes(args).Any(p => s.EndsWith(p, StringComparison.Ordinal))),
+        // Keyword arguments to str.replace arrived in Python 3.13; transformers' reference (3.11) rejects them.
         "replace" => args => args.Named.Count > 0
             ? throw new ChatTemplateException("str.replace() takes no keyword arguments")
             : new StringValue(Replace(s, Text(args, 0, "old"), Text(args, 1, "new"), args.GetInt(2, "count", -1))),

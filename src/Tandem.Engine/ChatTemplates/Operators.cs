@@ -51,6 +51,8 @@ internal static class Operators
 
         switch (op, left, right)
         {
+            case ("%", StringValue s, _):
+                return new StringValue(PercentFormat.Apply(s.Value, right is ListValue { Kind: SequenceKind.Tuple } tuple ? tuple.Items : [right]));
             case ("+", StringValue s, StringValue t):
                 return new StringValue(s.Value + t.Value);
             case ("+", ListValue l, ListValue m) when l.Kind == m.Kind && l.Kind != SequenceKind.Generator:

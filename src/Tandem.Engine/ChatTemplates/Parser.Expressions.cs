@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Tandem.Engine.ChatTemplates;
 
@@ -54,6 +55,7 @@ internal sealed partial class Parser
 
     private Expr ParseExpression()
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var expr = ParseOr();
         while (SkipName("if"))
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tandem.Engine.ChatTemplates;
 
 /// <summary>How a statement finished: normally, or by <c>{% break %}</c>/<c>{% continue %}</c>.</summary>
@@ -250,6 +252,7 @@ internal sealed class MacroStmt(string name, List<MacroParameter> parameters, Li
     public static CallableValue Create(string name, List<MacroParameter> parameters, List<Stmt> body, Scope closure) =>
         new(name, (args, context) =>
         {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
             var saved = context.Scope;
             context.Scope = new Scope(closure);
             try

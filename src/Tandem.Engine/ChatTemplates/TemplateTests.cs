@@ -19,7 +19,7 @@ internal static class TemplateTests
         ["string"] = (v, _) => v is StringValue,
         ["mapping"] = (v, _) => v is DictValue,
         ["iterable"] = (v, _) => v is StringValue or ListValue or DictValue or UndefinedValue,
-        ["sequence"] = (v, _) => v is StringValue or ListValue { Kind: not SequenceKind.Generator } or DictValue,
+        ["sequence"] = (v, _) => v is StringValue or ListValue { Kind: not SequenceKind.Generator } or DictValue or UndefinedValue,
         ["callable"] = (v, _) => v is CallableValue,
         ["odd"] = (v, _) => Integer(v) % 2 != 0,
         ["even"] = (v, _) => Integer(v) % 2 == 0,

@@ -52,9 +52,9 @@ public sealed class Tokenizer
 
         BosToken = config.BosToken ?? Piece(definition.BosId);
         EosToken = config.EosToken ?? Piece(definition.EosId);
-        BosId = BosToken is null ? null : TokenToId(BosToken);
-        EosId = EosToken is null ? null : TokenToId(EosToken);
-        var unkId = config.UnkToken is null ? definition.UnkId : TokenToId(config.UnkToken);
+        BosId = BosToken is null ? null : RequireToken(BosToken, "bos_token");
+        EosId = EosToken is null ? null : RequireToken(EosToken, "eos_token");
+        var unkId = config.UnkToken is null ? definition.UnkId : RequireToken(config.UnkToken, "unk_token");
         AddBos = (config.AddBos ?? definition.AddBos ?? true) && BosId is not null;
         AddEos = (config.AddEos ?? definition.AddEos ?? false) && EosId is not null;
 
@@ -123,9 +123,17 @@ public sealed class Tokenizer
             var definition = File.Exists(jsonPath) ? TokenizerJsonFile.Read(jsonPath)
                 : File.Exists(modelPath) ? SentencePieceModelFile.Read(modelPath)
                 : throw new TokenizerLoadException($"{modelDirectory}: neither {JsonFileName} nor {SentencePieceFileName} found");
-            return new Tokenizer(definition, TokenizerConfigFile.Read(modelDirectory));
+            var config = TokenizerConfigFile.Read(modelDirectory);
+            try
+            {
+                return new Tokenizer(definition, config);
+            }
+            catch (TokenizerLoadException e)
+            {
+                throw new TokenizerLoadException($"{modelDirectory}: {e.Message}", e);
+            }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TokenizerLoadException($"{modelDirectory}: cannot read tokenizer files ({e.Message})", e);
         }
@@ -225,6 +233,10 @@ public sealed class Tokenizer
 
         return [.. byId.Values];
     }
+
+    private int RequireToken(string token, string setting) =>
+        TokenToId(token) ?? throw new TokenizerLoadException(
+            $"{setting} \"{token}\" (from {TokenizerConfigFile.ConfigFileName} or {TokenizerConfigFile.SpecialTokensMapFileName}) is not in the vocabulary");
 
     private string? Piece(int? id) => id is { } known && known < pieces.Length ? pieces[known] : null;
 }

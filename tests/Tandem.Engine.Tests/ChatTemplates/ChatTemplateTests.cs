@@ -69,6 +69,18 @@ public class ChatTemplateTests
     [InlineData(
         "{{ 3.14159 | round(2) }} {{ 2.5 | round }} {{ '42' | int + 1 }} {{ '3.5' | float }}",
         "3.14 2.0 43 3.5")]
+    [InlineData(
+        "{{ \"%s-%d\"|format(\"a\", 1) }}{{ \"%05.2f|%-4s|%x|%r|%%\"|format(3.14159, 'ab', 255, 'q') }}{{ \"%s and %s\" % ('a', 'b') }}",
+        "a-103.14|ab  |ff|'q'|%a and b")]
+    [InlineData(
+        "{% set z = 1 %}{% for i in [1] %}{% set z = 2 %}{{ z }}{% endfor %}{{ z }}",
+        "21")]
+    [InlineData(
+        "{{ {'function': 1}|attr('function') }}|{{ x is sequence }}",
+        "|True")]
+    [InlineData(
+        "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% call outer() %}inner{% endcall %}{% raw %}{{ kept }}{% endraw %}",
+        "[inner]{{ kept }}")]
     public void Renders_as_python_jinja2(string source, string expected) =>
         Assert.Equal(expected, ChatTemplate.Parse(source).Render(TemplateValue.Dict([])));
 

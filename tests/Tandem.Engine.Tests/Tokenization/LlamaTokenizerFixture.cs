@@ -54,6 +54,7 @@ internal static class LlamaTokenizerFixture
     {
         var source = SharedData.Require("models", model);
         var directory = Directory.CreateTempSubdirectory("tandem-spm-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         File.Copy(Path.Combine(source, "tokenizer.model"), Path.Combine(directory, "tokenizer.model"));
         File.Copy(Path.Combine(source, "tokenizer_config.json"), Path.Combine(directory, "tokenizer_config.json"));
         return directory;

@@ -149,6 +149,18 @@ public class TokenizerLoadTests
     }
 
     [Fact]
+    public void A_configured_special_token_outside_the_vocabulary_is_named()
+    {
+        using var directory = new TokenizerDirectory()
+            .With("tokenizer.json", TokenizerDirectory.SmallTokenizerJson())
+            .With("tokenizer_config.json", """{"eos_token": {"content": "<|eot_id|>"}}""");
+
+        var error = Assert.Throws<TokenizerLoadException>(() => Tokenizer.Load(directory.Path));
+        Assert.Contains("eos_token \"<|eot_id|>\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains(directory.Path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Special_tokens_map_fills_in_what_the_config_leaves_out()
     {
         var json = TokenizerDirectory.SmallTokenizerJson();
