@@ -1,6 +1,6 @@
-using Tandem.Engine.Numerics;
 using System.Globalization;
 using System.Text.Json;
+using Tandem.Engine.Numerics;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Models;

@@ -1,5 +1,5 @@
-using Tandem.Engine.Numerics;
 using System.Numerics.Tensors;
+using Tandem.Engine.Numerics;
 
 namespace Tandem.Engine.Sampling;
 
