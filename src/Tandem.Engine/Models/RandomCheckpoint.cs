@@ -67,7 +67,9 @@ public static class RandomCheckpoint
                 var source = Path.Combine(tokenizer, name);
                 if (File.Exists(source))
                 {
-                    File.Copy(source, Path.Combine(outDirectory, name), overwrite: true);
+                    // Copy the content, not the mode: the source may be read-only (a shared model folder),
+                    // and a read-only copy would make writing this directory again fail.
+                    File.WriteAllBytes(Path.Combine(outDirectory, name), File.ReadAllBytes(source));
                 }
             }
         }
