@@ -29,6 +29,7 @@ internal static unsafe class DotTiles
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[4 * 128];
         byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
+        PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
         var q = x;
         var acc00 = Vector512<float>.Zero; var acc01 = Vector512<float>.Zero; var acc02 = Vector512<float>.Zero; var acc03 = Vector512<float>.Zero;
         var acc10 = Vector512<float>.Zero; var acc11 = Vector512<float>.Zero; var acc12 = Vector512<float>.Zero; var acc13 = Vector512<float>.Zero;
@@ -38,10 +39,10 @@ internal static unsafe class DotTiles
         {
             if (c == full)
             {
-                p0 = PadTail(p0, tail, tailBytes);
-                p1 = PadTail(p1, tail + 128, tailBytes);
-                p2 = PadTail(p2, tail + 256, tailBytes);
-                p3 = PadTail(p3, tail + 384, tailBytes);
+                p0 = tail;
+                p1 = tail + 128;
+                p2 = tail + 256;
+                p3 = tail + 384;
             }
 
             var xa0 = Vector512.Load(q); var xb0 = Vector512.Load(q + 16);
@@ -81,6 +82,7 @@ internal static unsafe class DotTiles
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[4 * 128];
         byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
+        PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
         var q = x;
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
@@ -90,10 +92,10 @@ internal static unsafe class DotTiles
         {
             if (c == full)
             {
-                p0 = PadTail(p0, tail, tailBytes);
-                p1 = PadTail(p1, tail + 128, tailBytes);
-                p2 = PadTail(p2, tail + 256, tailBytes);
-                p3 = PadTail(p3, tail + 384, tailBytes);
+                p0 = tail;
+                p1 = tail + 128;
+                p2 = tail + 256;
+                p3 = tail + 384;
             }
 
             if (Sse.IsSupported)
@@ -132,6 +134,7 @@ internal static unsafe class DotTiles
         var tailBytes = cols % 32 * T.ElementBytes;
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[128];
+        PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         var p = w;
         var q = x;
         var acc = Vector512<float>.Zero;
@@ -139,7 +142,7 @@ internal static unsafe class DotTiles
         {
             if (c == full)
             {
-                p = PadTail(p, tail, tailBytes);
+                p = tail;
             }
 
             T.Decode(p, out var a, out var b);
@@ -164,13 +167,14 @@ internal static unsafe class DotTiles
         var tail = stackalloc byte[128];
         var acc = stackalloc float[16];
         new Span<float>(acc, 16).Clear();
+        PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         var p = w;
         var q = x;
         for (var c = 0; c < total; c++)
         {
             if (c == full)
             {
-                p = PadTail(p, tail, tailBytes);
+                p = tail;
             }
 
             for (var j = 0; j < 16; j++)
@@ -205,11 +209,21 @@ internal static unsafe class DotTiles
     private static Vector512<float> Fma2(Vector512<float> acc, Vector512<float> a, Vector512<float> b, Vector512<float> xa, Vector512<float> xb) =>
         Vector512.FusedMultiplyAdd(b, xb, Vector512.FusedMultiplyAdd(a, xa, acc));
 
-    /// <summary>Copies the last partial chunk at <paramref name="source"/> into a zeroed 128-byte buffer.</summary>
-    private static byte* PadTail(byte* source, byte* buffer, int bytes)
+    /// <summary>Copies a row's last partial chunk (at <paramref name="source"/>) into a zeroed 128-byte buffer.</summary>
+    private static void PadTail(byte* source, byte* buffer, int bytes)
     {
-        new Span<byte>(buffer, 128).Clear();
-        Buffer.MemoryCopy(source, buffer, 128, bytes);
-        return buffer;
+        if (bytes != 0)
+        {
+            new Span<byte>(buffer, 128).Clear();
+            Buffer.MemoryCopy(source, buffer, 128, bytes);
+        }
+    }
+
+    private static void PadTails4(byte* w, nint wStride, nint offset, byte* buffer, int bytes)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            PadTail(w + (i * wStride) + offset, buffer + (i * 128), bytes);
+        }
     }
 }
