@@ -5,11 +5,15 @@ using Tandem.Engine.Kernels;
 using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
-// usage: Tandem.Bench.Kernels [dtype=BF16] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128]
+// usage: Tandem.Bench.Kernels [dtype=BF16] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 var dtype = args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
 (int Rows, int Cols)[] shapes = [(2048, 2048), (256, 2048), (5632, 2048), (2048, 5632), (32000, 2048)];
+if (args.Length > 3)
+{
+    shapes = [.. args[3].Split(',').Select(i => shapes[int.Parse(i)])];
+}
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cpus, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, Vector512 {Vector512.IsHardwareAccelerated}");
 Console.WriteLine($"dtype {dtype}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");

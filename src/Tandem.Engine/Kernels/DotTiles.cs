@@ -21,21 +21,42 @@ internal static unsafe class DotTiles
     /// <summary>How far ahead of the current chunk the matrix-vector kernel prefetches each row.</summary>
     private const int PrefetchBytes = 1024;
 
-    public static void Tile4x4<T>(byte* w, nint wStride, int cols, float* x, nint xStride, float* y, nint yStride)
+    /// <summary>
+    /// Chunks [<paramref name="chunk0"/>, chunk0 + count) of a 4-row × 4-token tile. The 16
+    /// accumulators (row-major, r * 4 + t) start at zero when chunk0 is 0, else they are read from
+    /// <paramref name="acc"/>; when the range ends the row they are summed into y, else written back.
+    /// Storing and reloading a vector is exact, so splitting the chunks this way keeps the order.
+    /// </summary>
+    public static void Tile4x4<T>(byte* w, nint wStride, int cols, int chunk0, int count, float* x, nint xStride, Vector512<float>* acc, float* y, nint yStride)
         where T : IChunkDecoder
     {
         var full = cols / 32;
         var tailBytes = cols % 32 * T.ElementBytes;
-        var total = full + (tailBytes != 0 ? 1 : 0);
+        var end = chunk0 + count;
         var tail = stackalloc byte[4 * 128];
-        byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
-        PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
-        var q = x;
-        var acc00 = Vector512<float>.Zero; var acc01 = Vector512<float>.Zero; var acc02 = Vector512<float>.Zero; var acc03 = Vector512<float>.Zero;
-        var acc10 = Vector512<float>.Zero; var acc11 = Vector512<float>.Zero; var acc12 = Vector512<float>.Zero; var acc13 = Vector512<float>.Zero;
-        var acc20 = Vector512<float>.Zero; var acc21 = Vector512<float>.Zero; var acc22 = Vector512<float>.Zero; var acc23 = Vector512<float>.Zero;
-        var acc30 = Vector512<float>.Zero; var acc31 = Vector512<float>.Zero; var acc32 = Vector512<float>.Zero; var acc33 = Vector512<float>.Zero;
-        for (var c = 0; c < total; c++)
+        if (end > full)
+        {
+            PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
+        }
+
+        var offset = (nint)chunk0 * T.ChunkBytes;
+        byte* p0 = w + offset, p1 = w + wStride + offset, p2 = w + (2 * wStride) + offset, p3 = w + (3 * wStride) + offset;
+        var q = x + (chunk0 * 32);
+        Vector512<float> acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13, acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33;
+        if (chunk0 == 0)
+        {
+            acc00 = acc01 = acc02 = acc03 = acc10 = acc11 = acc12 = acc13 = Vector512<float>.Zero;
+            acc20 = acc21 = acc22 = acc23 = acc30 = acc31 = acc32 = acc33 = Vector512<float>.Zero;
+        }
+        else
+        {
+            acc00 = acc[0]; acc01 = acc[1]; acc02 = acc[2]; acc03 = acc[3];
+            acc10 = acc[4]; acc11 = acc[5]; acc12 = acc[6]; acc13 = acc[7];
+            acc20 = acc[8]; acc21 = acc[9]; acc22 = acc[10]; acc23 = acc[11];
+            acc30 = acc[12]; acc31 = acc[13]; acc32 = acc[14]; acc33 = acc[15];
+        }
+
+        for (var c = chunk0; c < end; c++)
         {
             if (c == full)
             {
@@ -65,6 +86,15 @@ internal static unsafe class DotTiles
 
             p0 += T.ChunkBytes; p1 += T.ChunkBytes; p2 += T.ChunkBytes; p3 += T.ChunkBytes;
             q += 32;
+        }
+
+        if (end < full + (tailBytes != 0 ? 1 : 0))
+        {
+            acc[0] = acc00; acc[1] = acc01; acc[2] = acc02; acc[3] = acc03;
+            acc[4] = acc10; acc[5] = acc11; acc[6] = acc12; acc[7] = acc13;
+            acc[8] = acc20; acc[9] = acc21; acc[10] = acc22; acc[11] = acc23;
+            acc[12] = acc30; acc[13] = acc31; acc[14] = acc32; acc[15] = acc33;
+            return;
         }
 
         y[0] = Sum(acc00); y[yStride] = Sum(acc01); y[2 * yStride] = Sum(acc02); y[3 * yStride] = Sum(acc03);
