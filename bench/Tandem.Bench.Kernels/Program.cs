@@ -16,16 +16,21 @@ if (args.Length > 3)
 }
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cpus, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, Vector512 {Vector512.IsHardwareAccelerated}");
-Console.WriteLine($"dtype {dtype}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
-Console.WriteLine("cpu-ms = process cpu time / threads in that round: when the host is shared, cpu-ms << ms means we were preempted");
-Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ratio",6} {"cpu-ms",9} {"GB/s",7} {"GFLOP/s",8}");
 
 using var threads = new KernelThreads(threadCount);
 using var process = Process.GetCurrentProcess();
-Console.WriteLine($"host now: FMA peak {Calibration.FmaGflops(threads):F0} GFLOP/s, read bandwidth {Calibration.ReadGBps(threads):F1} GB/s (on {threadCount} threads)");
+var peak = Calibration.FmaGflops(threads);
+Console.WriteLine($"host now: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s (on {threadCount} threads)");
+Console.WriteLine($"dtype {dtype}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
+Console.WriteLine("cpu-ms = process cpu time / threads in that round: when the host is shared, cpu-ms << ms means we were preempted");
+Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ratio",6} {"cpu-ms",9} {"GB/s",7} {"GFLOP/s",8}");
 foreach (var (rows, cols) in shapes)
 {
-    using var matrix = new BenchMatrix(dtype, rows, cols);
+    // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
+    var bytes = (long)rows * cols * dtype.ByteSize();
+    var copies = (int)Math.Clamp((256L << 20) / bytes, 1, 256);
+    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols)).ToArray();
+    var matrix = matrices[0];
     var x = new float[batches.Max() * cols];
     var y = new float[batches.Max() * rows];
     var random = new Random(1);
@@ -38,7 +43,7 @@ foreach (var (rows, cols) in shapes)
     foreach (var n in batches)
     {
         var flops = 2.0 * rows * cols * n;
-        var repeats = (int)Math.Clamp(3e9 / (flops + (matrix.Matrix.ByteCount * 20)), 3, 200);
+        var repeats = (int)Math.Clamp(3e9 / (flops + (matrix.Matrix.ByteCount * 20)), copies, 400);
         var best = double.MaxValue;
         var bestCpu = double.MaxValue;
         for (var round = 0; round < 5; round++)
@@ -48,7 +53,7 @@ foreach (var (rows, cols) in shapes)
             var watch = Stopwatch.StartNew();
             for (var i = 0; i < repeats; i++)
             {
-                MatMul.Compute(matrix.Matrix, x.AsSpan(0, n * cols), n, y, threads);
+                MatMul.Compute(matrices[i % copies].Matrix, x.AsSpan(0, n * cols), n, y, threads);
             }
 
             best = Math.Min(best, watch.Elapsed.TotalSeconds / repeats);
@@ -63,7 +68,15 @@ foreach (var (rows, cols) in shapes)
 
         Console.WriteLine($"{rows + "x" + cols,-12} {n,4} {best * 1e3,9:F3} {matrix.Matrix.ByteCount / best / 1e9,7:F1} {flops / best / 1e9,8:F1} {best / single,6:F2} {bestCpu * 1e3,9:F3} {matrix.Matrix.ByteCount / bestCpu / 1e9,7:F1} {flops / bestCpu / 1e9,8:F1}");
     }
+
+    foreach (var m in matrices)
+    {
+        m.Dispose();
+    }
 }
+
+peak = Calibration.FmaGflops(threads);
+Console.WriteLine($"host at the end: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s");
 
 internal sealed unsafe class BenchMatrix : IDisposable
 {
