@@ -160,7 +160,7 @@ internal sealed unsafe class MatMulJob
         var n4 = _n & ~3;
         var chunks = (cols + 31) / 32;
         var acc = n4 == 0 || chunks <= SliceChunks ? null
-            : (Vector512<float>*)(t_accumulators ??= new PinnedFloats()).Ensure(rows4 * 16L * 16);
+            : (Vector512<float>*)(t_accumulators ??= new PinnedFloats()).Ensure(rows4 / 4 * 16L * 16);
         for (var t = 0; t < n4; t += 4)
         {
             // Slices of the reduction axis keep the x tile in L1 while every row tile passes over it.
