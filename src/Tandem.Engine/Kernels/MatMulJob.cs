@@ -13,8 +13,8 @@ internal sealed unsafe class MatMulJob
     /// <summary>Weights per row block: small enough to stay in L2 while every token tile passes over it.</summary>
     private const int BlockBytes = 192 * 1024;
 
-    /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 16 KiB of x per 4 tokens.</summary>
-    private const int SliceChunks = 32;
+    /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 32 KiB of x per 4 tokens.</summary>
+    private const int SliceChunks = 64;
 
     [ThreadStatic]
     private static PinnedFloats? t_widened;
