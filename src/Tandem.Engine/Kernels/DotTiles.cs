@@ -21,27 +21,49 @@ internal static unsafe class DotTiles
     /// <summary>How far ahead of the current chunk the matrix-vector kernel prefetches each row.</summary>
     private const int PrefetchBytes = 1024;
 
-    public static void Tile4x4<T>(byte* w, nint wStride, int cols, float* x, nint xStride, float* y, nint yStride)
+    /// <summary>
+    /// Chunks [<paramref name="chunk0"/>, chunk0 + count) of a 4-row × 4-token tile. The 16
+    /// accumulators (row-major, r * 4 + t) start at zero when chunk0 is 0, else they are read from
+    /// <paramref name="acc"/>; when the range ends the row they are summed into y, else written back.
+    /// Storing and reloading a vector is exact, so splitting the chunks this way keeps the order.
+    /// </summary>
+    public static void Tile4x4<T>(byte* w, nint wStride, int cols, int chunk0, int count, float* x, nint xStride, Vector512<float>* acc, float* y, nint yStride)
         where T : IChunkDecoder
     {
         var full = cols / 32;
         var tailBytes = cols % 32 * T.ElementBytes;
-        var total = full + (tailBytes != 0 ? 1 : 0);
+        var end = chunk0 + count;
         var tail = stackalloc byte[4 * 128];
-        byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
-        var q = x;
-        var acc00 = Vector512<float>.Zero; var acc01 = Vector512<float>.Zero; var acc02 = Vector512<float>.Zero; var acc03 = Vector512<float>.Zero;
-        var acc10 = Vector512<float>.Zero; var acc11 = Vector512<float>.Zero; var acc12 = Vector512<float>.Zero; var acc13 = Vector512<float>.Zero;
-        var acc20 = Vector512<float>.Zero; var acc21 = Vector512<float>.Zero; var acc22 = Vector512<float>.Zero; var acc23 = Vector512<float>.Zero;
-        var acc30 = Vector512<float>.Zero; var acc31 = Vector512<float>.Zero; var acc32 = Vector512<float>.Zero; var acc33 = Vector512<float>.Zero;
-        for (var c = 0; c < total; c++)
+        if (end > full)
+        {
+            PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
+        }
+
+        var offset = (nint)chunk0 * T.ChunkBytes;
+        byte* p0 = w + offset, p1 = w + wStride + offset, p2 = w + (2 * wStride) + offset, p3 = w + (3 * wStride) + offset;
+        var q = x + (chunk0 * 32);
+        Vector512<float> acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13, acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33;
+        if (chunk0 == 0)
+        {
+            acc00 = acc01 = acc02 = acc03 = acc10 = acc11 = acc12 = acc13 = Vector512<float>.Zero;
+            acc20 = acc21 = acc22 = acc23 = acc30 = acc31 = acc32 = acc33 = Vector512<float>.Zero;
+        }
+        else
+        {
+            acc00 = acc[0]; acc01 = acc[1]; acc02 = acc[2]; acc03 = acc[3];
+            acc10 = acc[4]; acc11 = acc[5]; acc12 = acc[6]; acc13 = acc[7];
+            acc20 = acc[8]; acc21 = acc[9]; acc22 = acc[10]; acc23 = acc[11];
+            acc30 = acc[12]; acc31 = acc[13]; acc32 = acc[14]; acc33 = acc[15];
+        }
+
+        for (var c = chunk0; c < end; c++)
         {
             if (c == full)
             {
-                p0 = PadTail(p0, tail, tailBytes);
-                p1 = PadTail(p1, tail + 128, tailBytes);
-                p2 = PadTail(p2, tail + 256, tailBytes);
-                p3 = PadTail(p3, tail + 384, tailBytes);
+                p0 = tail;
+                p1 = tail + 128;
+                p2 = tail + 256;
+                p3 = tail + 384;
             }
 
             var xa0 = Vector512.Load(q); var xb0 = Vector512.Load(q + 16);
@@ -66,6 +88,15 @@ internal static unsafe class DotTiles
             q += 32;
         }
 
+        if (end < full + (tailBytes != 0 ? 1 : 0))
+        {
+            acc[0] = acc00; acc[1] = acc01; acc[2] = acc02; acc[3] = acc03;
+            acc[4] = acc10; acc[5] = acc11; acc[6] = acc12; acc[7] = acc13;
+            acc[8] = acc20; acc[9] = acc21; acc[10] = acc22; acc[11] = acc23;
+            acc[12] = acc30; acc[13] = acc31; acc[14] = acc32; acc[15] = acc33;
+            return;
+        }
+
         y[0] = Sum(acc00); y[yStride] = Sum(acc01); y[2 * yStride] = Sum(acc02); y[3 * yStride] = Sum(acc03);
         y[1] = Sum(acc10); y[1 + yStride] = Sum(acc11); y[1 + (2 * yStride)] = Sum(acc12); y[1 + (3 * yStride)] = Sum(acc13);
         y[2] = Sum(acc20); y[2 + yStride] = Sum(acc21); y[2 + (2 * yStride)] = Sum(acc22); y[2 + (3 * yStride)] = Sum(acc23);
@@ -81,6 +112,7 @@ internal static unsafe class DotTiles
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[4 * 128];
         byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
+        PadTails4(w, wStride, full * T.ChunkBytes, tail, tailBytes);
         var q = x;
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
@@ -90,10 +122,10 @@ internal static unsafe class DotTiles
         {
             if (c == full)
             {
-                p0 = PadTail(p0, tail, tailBytes);
-                p1 = PadTail(p1, tail + 128, tailBytes);
-                p2 = PadTail(p2, tail + 256, tailBytes);
-                p3 = PadTail(p3, tail + 384, tailBytes);
+                p0 = tail;
+                p1 = tail + 128;
+                p2 = tail + 256;
+                p3 = tail + 384;
             }
 
             if (Sse.IsSupported)
@@ -132,6 +164,7 @@ internal static unsafe class DotTiles
         var tailBytes = cols % 32 * T.ElementBytes;
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[128];
+        PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         var p = w;
         var q = x;
         var acc = Vector512<float>.Zero;
@@ -139,7 +172,7 @@ internal static unsafe class DotTiles
         {
             if (c == full)
             {
-                p = PadTail(p, tail, tailBytes);
+                p = tail;
             }
 
             T.Decode(p, out var a, out var b);
@@ -164,13 +197,14 @@ internal static unsafe class DotTiles
         var tail = stackalloc byte[128];
         var acc = stackalloc float[16];
         new Span<float>(acc, 16).Clear();
+        PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         var p = w;
         var q = x;
         for (var c = 0; c < total; c++)
         {
             if (c == full)
             {
-                p = PadTail(p, tail, tailBytes);
+                p = tail;
             }
 
             for (var j = 0; j < 16; j++)
@@ -205,11 +239,21 @@ internal static unsafe class DotTiles
     private static Vector512<float> Fma2(Vector512<float> acc, Vector512<float> a, Vector512<float> b, Vector512<float> xa, Vector512<float> xb) =>
         Vector512.FusedMultiplyAdd(b, xb, Vector512.FusedMultiplyAdd(a, xa, acc));
 
-    /// <summary>Copies the last partial chunk at <paramref name="source"/> into a zeroed 128-byte buffer.</summary>
-    private static byte* PadTail(byte* source, byte* buffer, int bytes)
+    /// <summary>Copies a row's last partial chunk (at <paramref name="source"/>) into a zeroed 128-byte buffer.</summary>
+    private static void PadTail(byte* source, byte* buffer, int bytes)
     {
-        new Span<byte>(buffer, 128).Clear();
-        Buffer.MemoryCopy(source, buffer, 128, bytes);
-        return buffer;
+        if (bytes != 0)
+        {
+            new Span<byte>(buffer, 128).Clear();
+            Buffer.MemoryCopy(source, buffer, 128, bytes);
+        }
+    }
+
+    private static void PadTails4(byte* w, nint wStride, nint offset, byte* buffer, int bytes)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            PadTail(w + (i * wStride) + offset, buffer + (i * 128), bytes);
+        }
     }
 }

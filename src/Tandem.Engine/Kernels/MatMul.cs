@@ -12,7 +12,9 @@ namespace Tandem.Engine.Kernels;
 /// <code>
 ///   x  [n × Cols] ──pack once (decoder order, zero-padded to 32)──▶ packed [n × Cols32]
 ///   W  [Rows × Cols]: each thread takes a contiguous row range, in blocks of ~192 KiB of weights
-///   per block: for each 4-token tile: for each 4-row tile: Tile4x4 over all of Cols
+///   per block: for each 4-token tile: for each 2048-column slice: for each 4-row tile: Tile4x4
+///              (leftover tokens: Tile4x1 over all of Cols; leftover rows: Tile1x1)
+///   n &lt; 4: Tile4x1 streams each thread's rows once, with software prefetch
 /// </code>
 /// </remarks>
 public static class MatMul

@@ -13,8 +13,14 @@ internal sealed unsafe class MatMulJob
     /// <summary>Weights per row block: small enough to stay in L2 while every token tile passes over it.</summary>
     private const int BlockBytes = 192 * 1024;
 
+    /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 32 KiB of x per 4 tokens.</summary>
+    private const int SliceChunks = 64;
+
     [ThreadStatic]
     private static PinnedFloats? t_widened;
+
+    [ThreadStatic]
+    private static PinnedFloats? t_accumulators;
 
     private readonly Action<int, int> _runRows;
     private readonly PinnedFloats _packed = new();
@@ -152,11 +158,19 @@ internal sealed unsafe class MatMulJob
 
         var rows4 = rows & ~3;
         var n4 = _n & ~3;
+        var chunks = (cols + 31) / 32;
+        var acc = n4 == 0 || chunks <= SliceChunks ? null
+            : (Vector512<float>*)(t_accumulators ??= new PinnedFloats()).Ensure(rows4 / 4 * 16L * 16);
         for (var t = 0; t < n4; t += 4)
         {
-            for (var i = 0; i < rows4; i += 4)
+            // Slices of the reduction axis keep the x tile in L1 while every row tile passes over it.
+            for (var c = 0; c < chunks; c += SliceChunks)
             {
-                DotTiles.Tile4x4<T>(w + (i * stride), stride, cols, _x + (t * _xStride), _xStride, y + (t * yStride) + i, yStride);
+                var count = Math.Min(SliceChunks, chunks - c);
+                for (var i = 0; i < rows4; i += 4)
+                {
+                    DotTiles.Tile4x4<T>(w + (i * stride), stride, cols, c, count, _x + (t * _xStride), _xStride, acc + (i * 4), y + (t * yStride) + i, yStride);
+                }
             }
         }
 

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Tandem.Engine.Kernels;
+using Tandem.Engine.Weights;
+
+// MatMul throughput on TinyLlama-1.1B shapes.
+// usage: Tandem.Bench.Kernels [dtype=BF16] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
+var dtype = args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
+var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
+int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
+(int Rows, int Cols)[] shapes = [(2048, 2048), (256, 2048), (5632, 2048), (2048, 5632), (32000, 2048)];
+if (args.Length > 3)
+{
+    shapes = [.. args[3].Split(',').Select(i => shapes[int.Parse(i)])];
+}
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cpus, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, Vector512 {Vector512.IsHardwareAccelerated}");
+
+using var threads = new KernelThreads(threadCount);
+using var process = Process.GetCurrentProcess();
+var peak = Calibration.FmaGflops(threads);
+Console.WriteLine($"host now: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s (on {threadCount} threads)");
+Console.WriteLine($"dtype {dtype}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
+Console.WriteLine("cpu-ms = process cpu time / threads in that round: when the host is shared, cpu-ms << ms means we were preempted");
+Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ratio",6} {"cpu-ms",9} {"GB/s",7} {"GFLOP/s",8}");
+foreach (var (rows, cols) in shapes)
+{
+    // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
+    var bytes = (long)rows * cols * dtype.ByteSize();
+    var copies = (int)Math.Clamp((256L << 20) / bytes, 1, 256);
+    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols)).ToArray();
+    var matrix = matrices[0];
+    var x = new float[batches.Max() * cols];
+    var y = new float[batches.Max() * rows];
+    var random = new Random(1);
+    for (var i = 0; i < x.Length; i++)
+    {
+        x[i] = (float)((random.NextDouble() * 2) - 1);
+    }
+
+    double single = 0;
+    foreach (var n in batches)
+    {
+        var flops = 2.0 * rows * cols * n;
+        var repeats = (int)Math.Clamp(3e9 / (flops + (matrix.Matrix.ByteCount * 20)), copies, 400);
+        var best = double.MaxValue;
+        var bestCpu = double.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            MatMul.Compute(matrix.Matrix, x.AsSpan(0, n * cols), n, y, threads);
+            var cpu = process.TotalProcessorTime;
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < repeats; i++)
+            {
+                MatMul.Compute(matrices[i % copies].Matrix, x.AsSpan(0, n * cols), n, y, threads);
+            }
+
+            best = Math.Min(best, watch.Elapsed.TotalSeconds / repeats);
+            process.Refresh();
+            bestCpu = Math.Min(bestCpu, (process.TotalProcessorTime - cpu).TotalSeconds / repeats / threadCount);
+        }
+
+        if (n == batches[0])
+        {
+            single = best;
+        }
+
+        Console.WriteLine($"{rows + "x" + cols,-12} {n,4} {best * 1e3,9:F3} {matrix.Matrix.ByteCount / best / 1e9,7:F1} {flops / best / 1e9,8:F1} {best / single,6:F2} {bestCpu * 1e3,9:F3} {matrix.Matrix.ByteCount / bestCpu / 1e9,7:F1} {flops / bestCpu / 1e9,8:F1}");
+    }
+
+    foreach (var m in matrices)
+    {
+        m.Dispose();
+    }
+}
+
+peak = Calibration.FmaGflops(threads);
+Console.WriteLine($"host at the end: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s");
+
+internal sealed unsafe class BenchMatrix : IDisposable
+{
+    private readonly byte* _data;
+
+    public BenchMatrix(DType dtype, int rows, int cols)
+    {
+        var count = (long)rows * cols;
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(count * dtype.ByteSize()), 4096);
+        var random = new Random(rows + cols);
+        for (long i = 0; i < count; i++)
+        {
+            var v = (float)(random.NextDouble() - 0.5) * 0.1f;
+            switch (dtype)
+            {
+                case DType.F32:
+                    ((float*)_data)[i] = v;
+                    break;
+                case DType.F16:
+                    ((Half*)_data)[i] = (Half)v;
+                    break;
+                default:
+                    ((ushort*)_data)[i] = BFloat16.FromSingle(v);
+                    break;
+            }
+        }
+
+        Matrix = new WeightMatrix(_data, dtype, rows, cols);
+    }
+
+    public WeightMatrix Matrix { get; }
+
+    public void Dispose() => NativeMemory.AlignedFree(_data);
+}
