@@ -41,6 +41,9 @@ public static class RequestParser
     /// </summary>
     private static RequestError? CheckSyntax(ReadOnlySpan<byte> utf8Json)
     {
+        if (utf8Json.IsEmpty)
+            return new RequestError("The request body is empty; expected a JSON object.", null);
+
         var reader = new Utf8JsonReader(utf8Json);
         try
         {
