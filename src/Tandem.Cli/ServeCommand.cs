@@ -15,7 +15,8 @@ public static class ServeCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "Model directory in Hugging Face layout, or a Hugging Face repo id (org/name[@revision])" };
+        // Optional to the parser so that a missing model is reported with every other settings problem.
+        var model = new Argument<string?>("MODEL") { Description = "Model directory in Hugging Face layout, or a Hugging Face repo id (org/name[@revision])", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("serve", "Run an OpenAI-compatible worker server: aggregated, or the context or generation server of a disaggregated deployment")
         {
             model,
@@ -65,7 +66,7 @@ public static class ServeCommand
         ArgumentNullException.ThrowIfNull(parse);
         return new ServeFlags
         {
-            Model = parse.GetValue<string>("MODEL"),
+            Model = parse.GetValue<string?>("MODEL"),
             Host = parse.GetValue<string?>("--host"),
             Port = parse.GetValue<string?>("--port"),
             Backend = parse.GetValue<string?>("--backend"),

@@ -16,11 +16,12 @@ internal static class SettingValues
             return Parsed<long>.Fail($"expected an integer, got '{text}'");
         }
 
+        var limitless = max >= int.MaxValue;
         if (value < min || value > max)
         {
-            return Parsed<long>.Fail(max == long.MaxValue
-                ? $"must be at least {min}, got {value}"
-                : $"must be between {min} and {max}, got {value}");
+            return Parsed<long>.Fail(!limitless ? $"must be between {min} and {max}, got {value}"
+                : value < min ? $"must be at least {min}, got {value}"
+                : $"must be at most {max}, got {value}");
         }
 
         return Parsed<long>.Ok(value);
