@@ -96,7 +96,8 @@ public static class ServerSettingsLoader
         {
             if (!string.IsNullOrEmpty(environment(name)))
             {
-                draft.Warnings.Add($"{name} is set: accepted as TensorRT-LLM's switch for KV transfer; Tandem uses its {draft.Settings.CacheTransceiver.Backend.ToString().ToUpperInvariant()} transfer backend (TCP)");
+                var backend = draft.Settings.CacheTransceiver.Backend == CacheTransceiverBackend.Tcp ? "TCP" : "DEFAULT (TCP)";
+                draft.Warnings.Add($"{name} is set: accepted as TensorRT-LLM's switch for KV transfer; Tandem uses its {backend} transfer backend");
             }
         }
     }
