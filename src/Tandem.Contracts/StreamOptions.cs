@@ -1,0 +1,6 @@
+namespace Tandem.Contracts;
+
+public sealed record StreamOptions
+{
+    public bool? IncludeUsage { get; init; }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using Tandem.Engine.Execution;
+
+namespace Tandem.Server.Configuration;
+
+/// <summary>
+/// Everything <c>tandem serve</c> runs with, validated. Built by <see cref="ServerSettingsLoader"/> from, in rising
+/// precedence: these defaults, the YAML file (<c>--config</c> / <c>--extra_llm_api_options</c>), then command-line flags.
+/// </summary>
+public sealed record ServerSettings
+{
+    public required string Model { get; init; }
+
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>HTTP port; 0 = pick a free port.</summary>
+    public int Port { get; init; } = 8000;
+
+    /// <summary>The backend name as given: <c>pytorch</c> (TensorRT-LLM's default, accepted) or <c>tandem</c>; both mean Tandem's CPU engine.</summary>
+    public string Backend { get; init; } = "pytorch";
+
+    /// <summary>Tokenizer directory; null = the model directory.</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>Jinja chat template file; null = the model's own template.</summary>
+    public string? ChatTemplate { get; init; }
+
+    public int MaxBatchSize { get; init; } = 64;
+
+    public int MaxNumTokens { get; init; } = 8192;
+
+    /// <summary>Most tokens of one request; null = the model's <c>max_position_embeddings</c>.</summary>
+    public int? MaxSeqLen { get; init; }
+
+    /// <summary>KV cache size in bytes (<c>--kv_cache_memory</c>); when set it wins over <see cref="KvCacheFreeMemoryFraction"/>.</summary>
+    public long? KvCacheMemoryBytes { get; init; }
+
+    /// <summary>
+    /// Fraction of the available host memory given to the KV cache when no byte size is set. TensorRT-LLM's
+    /// <c>free_gpu_memory_fraction</c> is read as this fraction: Tandem's KV cache lives in host memory.
+    /// </summary>
+    public double KvCacheFreeMemoryFraction { get; init; } = 0.5;
+
+    /// <summary>KV cache capacity cap in tokens (<c>kv_cache_config.max_tokens</c>).</summary>
+    public long? KvCacheMaxTokens { get; init; }
+
+    public int TokensPerBlock { get; init; } = 32;
+
+    /// <summary><c>kv_cache_config.enable_block_reuse</c>; accepted, not implemented yet (a warning says so when true).</summary>
+    public bool KvCacheEnableBlockReuse { get; init; }
+
+    /// <summary>Compute threads; null = one per processor.</summary>
+    public int? Threads { get; init; }
+
+    public ServerRole ServerRole { get; init; } = ServerRole.Both;
+
+    /// <summary>When set, requests must carry <c>Authorization: Bearer</c> this key.</summary>
+    public string? ApiKey { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Most requests waiting to be scheduled; more are answered 429.</summary>
+    public int MaxWaitingRequests { get; init; } = 1024;
+
+    /// <summary>Model name clients use; null = the model argument's directory name.</summary>
+    public string? ServedModelName { get; init; }
+
+    public CacheTransceiverSettings CacheTransceiver { get; init; } = new();
+
+    public EngineOptions ToEngineOptions() => new()
+    {
+        MaxBatchSize = MaxBatchSize,
+        MaxNumTokens = MaxNumTokens,
+        MaxSeqLen = MaxSeqLen,
+        TokensPerBlock = TokensPerBlock,
+        KvCacheMemoryBytes = KvCacheMemoryBytes,
+        FreeMemoryFraction = KvCacheFreeMemoryFraction,
+        MaxKvTokens = KvCacheMaxTokens,
+        Threads = Threads,
+        MaxWaitingRequests = MaxWaitingRequests,
+        HeldKvTimeout = TimeSpan.FromMilliseconds(CacheTransceiver.KvTransferTimeoutMs),
+    };
+}
