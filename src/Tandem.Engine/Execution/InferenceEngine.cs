@@ -105,6 +105,9 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     public int ThreadCount => _threads.Count;
 
+    /// <summary>True while the engine thread runs and accepts requests.</summary>
+    public bool IsRunning => !_disposed && _thread.IsAlive;
+
     public long KvCapacityTokens => _cache.CapacityTokens;
 
     public int KvBlocksTotal => _cache.Pool.Total;

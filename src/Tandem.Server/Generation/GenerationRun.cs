@@ -34,6 +34,7 @@ internal static class GenerationRun
         IReadOnlyList<string> stops,
         bool wantLogprobs,
         Func<TextDelta, ValueTask> onDelta,
+        Action? onToken,
         CancellationToken cancellationToken)
     {
         var tokenizer = model.Tokenizer;
@@ -67,6 +68,7 @@ internal static class GenerationRun
             }
 
             generated.Add(e.TokenId);
+            onToken?.Invoke();
             var piece = model.IsEndOfSequence(e.TokenId) ? string.Empty : detokenizer.Append(e.TokenId);
             if (wantLogprobs)
             {

@@ -1,0 +1,198 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Tandem.Contracts;
+using Tandem.Engine.Execution;
+using Tandem.Server.Generation;
+using Tandem.Server.Http;
+
+namespace Tandem.Server.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/completions</c> and <c>POST /v1/chat/completions</c>: parse → plan → submit → stream
+/// or collect. Every refusal is an OpenAI error object; a client that goes away cancels its engine
+/// request (its KV blocks are freed within one engine step).
+/// </summary>
+internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
+{
+    private const long MaxBodyBytes = 64L << 20;
+
+    public Task HandleCompletionAsync(HttpContext context) => HandleAsync(context, chat: false);
+
+    public Task HandleChatAsync(HttpContext context) => HandleAsync(context, chat: true);
+
+    private async Task HandleAsync(HttpContext context, bool chat)
+    {
+        var body = await HttpResponses.ReadBodyAsync(context.Request, MaxBodyBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            await HttpResponses.WriteErrorAsync(context.Response, ErrorResponse.InvalidRequest($"The request body is larger than {MaxBodyBytes >> 20} MiB.")).ConfigureAwait(false);
+            return;
+        }
+
+        var requestId = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+        GenerationPlan? plan;
+        ErrorResponse? error;
+        if (chat)
+        {
+            var parsed = RequestParser.ParseChat(body);
+            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanChat(parsed.Value, state, requestId) : (null, parsed.Error.ToErrorResponse());
+        }
+        else
+        {
+            var parsed = RequestParser.ParseCompletion(body);
+            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanCompletion(parsed.Value, state, requestId) : (null, parsed.Error.ToErrorResponse());
+        }
+
+        if (error is not null)
+        {
+            await RefuseAsync(context, requestId, "rejected", error).ConfigureAwait(false);
+            return;
+        }
+
+        var submitted = state.Model.Engine.Submit(plan!.Request);
+        if (!submitted.Accepted)
+        {
+            var refusal = submitted.Error switch
+            {
+                SubmitError.QueueFull => ErrorResponse.RateLimited($"The server is busy: {submitted.Message}. Retry later."),
+                SubmitError.Stopped => ErrorResponse.ServiceUnavailable($"The server is shutting down: {submitted.Message}."),
+                _ => ErrorResponse.InvalidRequest(submitted.Message ?? "invalid request"),
+            };
+            await RefuseAsync(context, requestId, "rejected", refusal, submitted.Error == SubmitError.QueueFull ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
+            return;
+        }
+
+        var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
+        var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens.Count > 0 ? state.ServedModelName : string.Empty);
+        var latency = new LatencyTracker(state.Metrics);
+        try
+        {
+            if (plan.Stream)
+            {
+                await StreamAsync(context, plan, submitted.Handle!, format, header, latency).ConfigureAwait(false);
+            }
+            else
+            {
+                await CollectAsync(context, plan, submitted.Handle!, format, header, latency).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            submitted.Handle!.Cancel();
+            ServerLog.ClientGone(logger, requestId);
+        }
+    }
+
+    private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency)
+    {
+        var text = new System.Text.StringBuilder();
+        var tokens = new List<GeneratedToken>();
+        var result = await GenerationRun.RunAsync(
+            state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
+            delta =>
+            {
+                text.Append(delta.Text);
+                tokens.AddRange(delta.Tokens);
+                return ValueTask.CompletedTask;
+            },
+            latency.Token,
+            context.RequestAborted).ConfigureAwait(false);
+        latency.Finished();
+        if (Finished(result, header.Id) is not { } reason)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await HttpResponses.WriteErrorAsync(context.Response, FailureResponse(result)).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await format.WriteWholeAsync(context.Response, header, plan, text.ToString(), tokens, reason, Usage.Create(result.PromptTokens, result.CompletionTokens)).ConfigureAwait(false);
+    }
+
+    private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var output = response.BodyWriter;
+        var aborted = context.RequestAborted;
+        format.WriteStart(output, header, plan);
+        await output.FlushAsync(aborted).ConfigureAwait(false);
+
+        var offset = plan.EchoText?.Length ?? 0;
+        var result = await GenerationRun.RunAsync(
+            state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
+            async delta =>
+            {
+                format.WriteDelta(output, header, delta, offset);
+                offset += delta.Text.Length;
+                await output.FlushAsync(aborted).ConfigureAwait(false);
+            },
+            latency.Token,
+            aborted).ConfigureAwait(false);
+        latency.Finished();
+
+        if (Finished(result, header.Id) is { } reason)
+        {
+            format.WriteFinish(output, header, reason);
+            if (plan.IncludeUsage)
+            {
+                format.WriteUsage(output, header, Usage.Create(result.PromptTokens, result.CompletionTokens));
+            }
+        }
+        else if (aborted.IsCancellationRequested)
+        {
+            return;
+        }
+        else
+        {
+            ServerSentEvents.Write(output, FailureResponse(result));
+        }
+
+        ServerSentEvents.WriteDone(output);
+        await output.FlushAsync(aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Records the outcome; returns the OpenAI finish reason, or null when the request did not complete.</summary>
+    private FinishReason? Finished(RunResult result, string requestId)
+    {
+        FinishReason? reason = result.FinishReason switch
+        {
+            "stop" => FinishReason.Stop,
+            "length" => FinishReason.Length,
+            "not_finished" => FinishReason.NotFinished,
+            _ => null,
+        };
+        var outcome = result.FinishReason ?? result.EngineReason switch
+        {
+            Engine.Execution.FinishReason.Cancelled => "cancelled",
+            Engine.Execution.FinishReason.Rejected => "rejected",
+            _ => "error",
+        };
+        state.Metrics.RequestFinished(outcome, result.PromptTokens, result.CompletionTokens);
+        if (result.EngineReason == Engine.Execution.FinishReason.Failed)
+        {
+            ServerLog.EngineFailure(logger, requestId, result.Message);
+        }
+
+        return reason;
+    }
+
+    private static ErrorResponse FailureResponse(RunResult result) => result.EngineReason switch
+    {
+        Engine.Execution.FinishReason.Rejected => ErrorResponse.InvalidRequest(result.Message ?? "the request was refused"),
+        Engine.Execution.FinishReason.Cancelled => ErrorResponse.ServiceUnavailable(result.Message ?? "the request was cancelled"),
+        _ => ErrorResponse.ServerError("The engine failed while generating this response."),
+    };
+
+    private async Task RefuseAsync(HttpContext context, string requestId, string outcome, ErrorResponse error, TimeSpan? retryAfter = null)
+    {
+        ServerLog.Refused(logger, requestId, error.Error.Message);
+        state.Metrics.RequestFinished(outcome, 0, 0);
+        await HttpResponses.WriteErrorAsync(context.Response, error, retryAfter).ConfigureAwait(false);
+    }
+}

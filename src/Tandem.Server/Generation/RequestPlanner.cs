@@ -1,0 +1,143 @@
+using Tandem.Contracts;
+using Tandem.Engine.ChatTemplates;
+using Tandem.Engine.Execution;
+using Tandem.Engine.Sampling;
+
+namespace Tandem.Server.Generation;
+
+/// <summary>
+/// Turns a parsed OpenAI request into a <see cref="GenerationPlan"/>, or the 400/404 that refuses it:
+/// model name, prompt (text, token ids, or messages through the chat template), limits and sampling.
+/// </summary>
+internal static class RequestPlanner
+{
+    /// <summary>OpenAI's default for completions when max_tokens is absent.</summary>
+    private const int DefaultCompletionMaxTokens = 16;
+
+    public static (GenerationPlan? Plan, ErrorResponse? Error) PlanCompletion(CompletionRequest request, ServerState state, string requestId)
+    {
+        if (Common(request, state) is { } error)
+        {
+            return (null, error);
+        }
+
+        int[] prompt;
+        if (request.Prompt.IsText)
+        {
+            prompt = state.Model.Tokenizer.Encode(request.Prompt.Text);
+        }
+        else
+        {
+            prompt = [.. request.Prompt.TokenIds];
+        }
+
+        var maxTokens = request.MaxTokens ?? DefaultCompletionMaxTokens;
+        var echo = request.Echo == true ? (request.Prompt.IsText ? request.Prompt.Text : state.Model.Tokenizer.Decode(prompt)) : null;
+        return Finish(request, state, requestId, prompt, maxTokens, request.Logprobs, echo);
+    }
+
+    public static (GenerationPlan? Plan, ErrorResponse? Error) PlanChat(ChatCompletionRequest request, ServerState state, string requestId)
+    {
+        if (Common(request, state) is { } error)
+        {
+            return (null, error);
+        }
+
+        int[] prompt;
+        if (request.PromptTokenIds is { } ids)
+        {
+            prompt = [.. ids];
+        }
+        else
+        {
+            try
+            {
+                var messages = request.Messages.Select(m => new ChatMessage(m.Role, m.Content ?? string.Empty)).ToList();
+                prompt = state.Model.EncodeChat(messages);
+            }
+            catch (ChatTemplateException ex)
+            {
+                return (null, ErrorResponse.InvalidRequest($"The chat template could not render these messages: {ex.Message}", "messages"));
+            }
+        }
+
+        var maxTokens = request.MaxOutputTokens ?? Math.Max(1, state.Model.Engine.MaxSeqLen - prompt.Length);
+        int? logprobs = request.Logprobs == true ? request.TopLogprobs ?? 0 : null;
+        if (request.Logprobs != true && request.TopLogprobs is not null)
+        {
+            return (null, ErrorResponse.InvalidRequest("top_logprobs needs logprobs set to true.", "top_logprobs"));
+        }
+
+        return Finish(request, state, requestId, prompt, maxTokens, logprobs, echo: null);
+    }
+
+    private static ErrorResponse? Common(GenerationRequest request, ServerState state)
+    {
+        if (!state.Serves(request.Model))
+        {
+            return ErrorResponse.ModelNotFound(request.Model);
+        }
+
+        if (request.N is > 1)
+        {
+            return ErrorResponse.InvalidRequest($"n = {request.N} is not supported: this server returns one choice per request; send {request.N} requests (with different seeds) instead.", "n");
+        }
+
+        if (request.DisaggregatedParams is { RequestType: not DisaggregatedRequestType.ContextAndGeneration } disaggregated)
+        {
+            return ErrorResponse.InvalidRequest(
+                $"disaggregated_params.request_type '{disaggregated.RequestType}' needs KV cache transfer between servers, which this build does not have yet; send context_and_generation or omit disaggregated_params.",
+                "disaggregated_params.request_type");
+        }
+
+        if (request.Seed is < 0)
+        {
+            return ErrorResponse.InvalidRequest($"seed must not be negative (got {request.Seed}).", "seed");
+        }
+
+        return null;
+    }
+
+    private static (GenerationPlan? Plan, ErrorResponse? Error) Finish(GenerationRequest request, ServerState state, string requestId, int[] prompt, int maxTokens, int? logprobs, string? echo)
+    {
+        var sampling = new SamplingParams
+        {
+            Temperature = (float)(request.Temperature ?? 1.0),
+            TopP = (float)(request.TopP ?? 1.0),
+            TopK = request.TopK ?? 0,
+            MinP = (float)(request.MinP ?? 0),
+            Seed = request.Seed is { } seed ? (ulong)seed : null,
+            PresencePenalty = (float)(request.PresencePenalty ?? 0),
+            FrequencyPenalty = (float)(request.FrequencyPenalty ?? 0),
+            RepetitionPenalty = (float)(request.RepetitionPenalty ?? 1.0),
+            Logprobs = logprobs,
+        };
+        var engineRequest = new EngineRequest
+        {
+            Id = requestId,
+            PromptTokens = prompt,
+            MaxTokens = maxTokens,
+            Sampling = sampling,
+            StopTokenIds = request.StopTokenIds ?? [],
+            IgnoreEos = request.IgnoreEos ?? false,
+        };
+        if (state.Model.Engine.Validate(engineRequest) is { } problem)
+        {
+            return (null, ErrorResponse.InvalidRequest(problem, ParamOf(problem)));
+        }
+
+        var plan = new GenerationPlan(
+            engineRequest,
+            request.Stop ?? [],
+            logprobs,
+            request.Stream ?? false,
+            request.StreamOptions?.IncludeUsage ?? false,
+            echo);
+        return (plan, null);
+    }
+
+    private static string? ParamOf(string problem) =>
+        problem.Contains("max_tokens", StringComparison.Ordinal) ? "max_tokens"
+        : problem.Contains("prompt", StringComparison.Ordinal) ? "prompt"
+        : problem.Split(' ', 2)[0] is var first && first.Contains('_', StringComparison.Ordinal) ? first : null;
+}
