@@ -1,10 +1,7 @@
-using System.Text.Json.Serialization;
-
 namespace Tandem.Contracts.Parsing;
 
 internal sealed class CompletionRequestJson : GenerationRequestJson
 {
-    [JsonConverter(typeof(PromptInputConverter))]
     public PromptInput? Prompt { get; init; }
 
     public int? Logprobs { get; init; }
