@@ -2,6 +2,7 @@ using System.CommandLine;
 using Tandem.Cli;
 
 var root = new RootCommand("Tandem: disaggregated LLM serving (context and generation servers, KV cache transfer, an OpenAI-compatible router).");
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -4,6 +4,7 @@ using Tandem.Contracts;
 using Tandem.Engine.Execution;
 using Tandem.Server.Generation;
 using Tandem.Server.Http;
+using FinishReason = Tandem.Contracts.FinishReason;
 
 namespace Tandem.Server.Endpoints;
 

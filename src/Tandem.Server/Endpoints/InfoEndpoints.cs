@@ -1,0 +1,113 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Tandem.Contracts;
+using Tandem.Engine.Execution;
+using Tandem.Engine.Sampling;
+using Tandem.Server.Http;
+
+namespace Tandem.Server.Endpoints;
+
+/// <summary>The read-only endpoints: models, health, version, server info and metrics.</summary>
+internal sealed class InfoEndpoints(ServerState state)
+{
+    public static string Version { get; } =
+        typeof(InfoEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    public Task ModelsAsync(HttpContext context) =>
+        HttpResponses.WriteJsonAsync(
+            context.Response,
+            new ModelList { Data = [new ModelCard { Id = state.ServedModelName, Created = state.Created, OwnedBy = "tandem" }] },
+            ContractsJsonContext.Default.ModelList);
+
+    public Task HealthAsync(HttpContext context)
+    {
+        if (state.Model.Engine.IsRunning)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            return Task.CompletedTask;
+        }
+
+        return HttpResponses.WriteErrorAsync(context.Response, ErrorResponse.ServiceUnavailable("The engine is not running."));
+    }
+
+    /// <summary>Generates one token end to end; 200 when that works.</summary>
+    public async Task HealthGenerateAsync(HttpContext context)
+    {
+        var model = state.Model;
+        var prompt = model.Tokenizer.Encode("hi");
+        var submitted = model.Engine.Submit(
+            new EngineRequest { Id = "health-" + Guid.NewGuid().ToString("N"), PromptTokens = prompt, MaxTokens = 1, Sampling = new SamplingParams { Temperature = 0 } },
+            context.RequestAborted);
+        if (!submitted.Accepted)
+        {
+            await HttpResponses.WriteErrorAsync(context.Response, ErrorResponse.ServiceUnavailable($"Generation health check failed: {submitted.Message}")).ConfigureAwait(false);
+            return;
+        }
+
+        await foreach (var e in submitted.Handle!.Events.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            if (e.IsFinal)
+            {
+                if (e.Finish is Engine.Execution.FinishReason.Length or Engine.Execution.FinishReason.Stop)
+                {
+                    context.Response.ContentType = "text/plain";
+                    await context.Response.WriteAsync("Generation health check OK", context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    await HttpResponses.WriteErrorAsync(context.Response, ErrorResponse.ServerError($"Generation health check failed: {e.Finish} {e.Message}")).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+    }
+
+    public static Task VersionAsync(HttpContext context) =>
+        HttpResponses.WriteJsonAsync(context.Response, new VersionInfo(Version), ServerJsonContext.Default.VersionInfo);
+
+    public async Task ServerInfoAsync(HttpContext context)
+    {
+        var engine = state.Model.Engine;
+        var stats = await engine.GetStatsAsync().ConfigureAwait(false);
+        var layout = engine.Layout;
+        var c = state.Model.Config;
+        var info = new ServerInfo(
+            state.Settings.ServerRole.ToString().ToLowerInvariant(),
+            state.ServedModelName,
+            state.Model.Directory,
+            c.TorchDtype.ToString().ToLowerInvariant(),
+            new KvLayoutInfo(layout.ModelFingerprint, layout.Layers, layout.KvHeads, layout.HeadDim, layout.DType, layout.TokensPerBlock),
+            new LimitsInfo(state.Settings.MaxBatchSize, state.Settings.MaxNumTokens, engine.MaxSeqLen, state.Settings.MaxWaitingRequests),
+            new KvBlocksInfo(stats.KvBlocksTotal, stats.KvBlocksFree, stats.KvBlocksUsed, engine.KvCapacityTokens),
+            new LoadInfo(stats.RunningRequests, stats.WaitingRequests, stats.HeldRequests),
+            engine.ThreadCount,
+            Version);
+        await HttpResponses.WriteJsonAsync(context.Response, info, ServerJsonContext.Default.ServerInfo).ConfigureAwait(false);
+    }
+
+    public async Task MetricsAsync(HttpContext context)
+    {
+        var stats = await state.Model.Engine.GetStatsAsync().ConfigureAwait(false);
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await state.Metrics.WriteAsync(context.Response.Body, stats, context.RequestAborted).ConfigureAwait(false);
+    }
+}
+
+internal sealed record VersionInfo(string Version);
+
+internal sealed record ServerInfo(string Role, string Model, string ModelPath, string Dtype, KvLayoutInfo KvCacheLayout, LimitsInfo Limits, KvBlocksInfo KvBlocks, LoadInfo Load, int Threads, string Version);
+
+internal sealed record KvLayoutInfo(string ModelFingerprint, int Layers, int KvHeads, int HeadDim, string Dtype, int TokensPerBlock);
+
+internal sealed record LimitsInfo(int MaxBatchSize, int MaxNumTokens, int MaxSeqLen, int MaxWaitingRequests);
+
+internal sealed record KvBlocksInfo(int Total, int Free, int Used, long CapacityTokens);
+
+internal sealed record LoadInfo(int Running, int Waiting, int HeldForTransfer);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(VersionInfo))]
+[JsonSerializable(typeof(ServerInfo))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext;
