@@ -1,4 +1,4 @@
-namespace Tandem.Engine.Tests;
+namespace Tandem.Testing;
 
 /// <summary>
 /// Locates <c>../shared</c> (or <c>$TANDEM_SHARED</c>): the real model, golden outputs and test vectors.
