@@ -34,7 +34,7 @@ public sealed record EngineRequest
 
     public RequestType Type { get; init; } = RequestType.ContextAndGeneration;
 
-    /// <summary>Generation-only: the prompt's KV cache built by a context engine.</summary>
+    /// <summary>Generation-only: the prompt's KV cache built by a context engine; null to recompute the prompt here instead.</summary>
     public KvSnapshot? ImportedKv { get; init; }
 
     /// <summary>Generation-only: tokens the context engine already sampled (at least one).</summary>

@@ -256,20 +256,17 @@ public sealed class InferenceEngine : IAsyncDisposable
             return;
         }
 
-        if (request.ImportedKv is not { } kv)
+        if (request.ImportedKv is { } kv)
         {
-            errors.Add("a generation-only request needs the KV cache of its prompt");
-            return;
-        }
+            if (kv.Layout != Layout)
+            {
+                errors.Add($"KV cache layout mismatch: the context server has [{kv.Layout}], this server has [{Layout}]");
+            }
 
-        if (kv.Layout != Layout)
-        {
-            errors.Add($"KV cache layout mismatch: the context server has [{kv.Layout}], this server has [{Layout}]");
-        }
-
-        if (kv.TokenCount != request.PromptTokens.Count)
-        {
-            errors.Add($"the imported KV cache covers {kv.TokenCount} tokens but the prompt has {request.PromptTokens.Count}");
+            if (kv.TokenCount != request.PromptTokens.Count)
+            {
+                errors.Add($"the imported KV cache covers {kv.TokenCount} tokens but the prompt has {request.PromptTokens.Count}");
+            }
         }
 
         if (request.FirstTokens.Count == 0)
@@ -388,7 +385,8 @@ public sealed class InferenceEngine : IAsyncDisposable
                 sequence.Events.TryWrite(new GenerationEvent(token, float.NaN, null, FinishReason.None, null, Imported: true));
             }
 
-            sequence.AwaitingImport = true;
+            // Without an imported cache the prompt is recomputed here (the transfer-failure fallback).
+            sequence.AwaitingImport = request.ImportedKv is not null;
             if (StopReason(sequence, sequence.Tokens[^1]) is { } reason and not FinishReason.ContextDone)
             {
                 Finish(sequence, reason);

@@ -59,4 +59,18 @@ public class KvTransferTests
         Assert.True(await stories.Engine.ReleaseKvAsync("ctx"));
         await stories.AssertPoolFullAsync();
     }
+
+    [Fact]
+    public async Task A_generation_only_request_without_a_cache_recomputes_the_prompt_and_gives_the_same_tokens()
+    {
+        var prompt = BatchInvarianceTests.Prompts(4, 301)[3];
+        await using var engine = TestModels.Open(TestModels.TinyGqa);
+        var reference = await engine.GreedyAsync(prompt, 12);
+
+        var recomputed = await engine.RunAsync(EngineHarness.Greedy("gen", prompt, 12, RequestType.GenerationOnly) with { FirstTokens = [reference.Tokens[0]] });
+
+        Assert.Equal(FinishReason.Length, recomputed.Finish);
+        Assert.Equal(reference.Tokens, recomputed.Tokens);
+        await engine.AssertPoolFullAsync();
+    }
 }
