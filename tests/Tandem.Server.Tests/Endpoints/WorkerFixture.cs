@@ -10,9 +10,19 @@ public sealed class WorkerFixture : IAsyncLifetime
 {
     private RunningWorker? _worker;
 
-    public Uri Address => _worker?.Address ?? throw new InvalidOperationException("the worker did not start");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>The worker's address; the test is skipped when the shared model is missing.</summary>
+    public Uri Address => Worker.Address;
+
+    public HttpClient Http
+    {
+        get
+        {
+            _ = Worker;
+            return _http;
+        }
+    }
 
     public const string ModelName = "stories260K";
 
@@ -33,10 +43,17 @@ public sealed class WorkerFixture : IAsyncLifetime
         }
 
         _worker = await WorkerServer.StartAsync(Settings(SharedData.Require("models", "stories260K")) with { ServedModelName = ModelName });
-        Http.BaseAddress = _worker.Address;
+        _http.BaseAddress = _worker.Address;
     }
 
-    public RunningWorker Worker => _worker ?? throw new InvalidOperationException("the worker did not start");
+    public RunningWorker Worker
+    {
+        get
+        {
+            SharedData.Require("models", "stories260K");
+            return _worker ?? throw new InvalidOperationException("the worker did not start");
+        }
+    }
 
     public async Task<JsonElement> PostAsync(string path, string json, int expectedStatus = 200)
     {
@@ -68,7 +85,7 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
+        _http.Dispose();
         if (_worker is not null)
         {
             await _worker.DisposeAsync();
