@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Tandem.Engine.KvCache;
+using Tandem.Transfer.Wire;
+
+namespace Tandem.Transfer;
+
+/// <summary>
+/// The sender (context server side) of the TCP transport; the exchange is drawn in <see cref="PullProtocol"/>.
+/// Lifecycle:
+/// <code>
+/// Start()          bind host:port (0 = ephemeral), accept on a background task
+/// Register(id)     after a context-only request finished: fresh secret, lease starts (KvRegistry)
+/// connection       one task per receiver, off the engine thread, any number at once:
+///   Hello          claim the request (secret checked in constant time) or answer Error, send nothing
+///   Header         export the blocks (the engine copies them), send layout and sizes
+///   Ready          stream the snapshot in Data frames of at most max_tokens_in_buffer tokens, then End
+///   Ack            forget the request, release its blocks, count the success
+///   failure        count it; the request stays pullable until its lease ends, the engine frees the blocks then
+/// DisposeAsync()   stop accepting, cancel open transfers, wait for them
+/// </code>
+/// </summary>
+public sealed class KvTransferServer : IKvSender, IAsyncDisposable
+{
+    private readonly IKvSource _source;
+    private readonly KvTransferServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly KvRegistry _registry;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, Task> _connections = new();
+    private long _nextConnection;
+    private Socket? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public KvTransferServer(IKvSource source, KvTransferServerOptions options, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _source = source;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _registry = new KvRegistry(source.Layout, options.Lease, time);
+        AdvertisedHost = options.AdvertisedHost ?? (IsWildcard(options.Host) ? Dns.GetHostName() : options.Host);
+    }
+
+    /// <summary>The bound address; null before <see cref="Start"/>.</summary>
+    public IPEndPoint? LocalEndpoint { get; private set; }
+
+    public string AdvertisedHost { get; }
+
+    public KvTransferStats Stats { get; } = new();
+
+    /// <summary>Requests registered and not yet pulled, expired or swept.</summary>
+    public int PendingCount => _registry.Count;
+
+    public void Start()
+    {
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("the KV transfer server is already started");
+        }
+
+        var address = IPAddress.TryParse(_options.Host, out var parsed) ? parsed : Dns.GetHostAddresses(_options.Host)[0];
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(address, _options.Port));
+            listener.Listen(128);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        LocalEndpoint = (IPEndPoint)listener.LocalEndPoint!;
+        TransferLog.Listening(_logger, LocalEndpoint, AdvertisedHost, LocalEndpoint.Port);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public KvTransferState Register(string requestId)
+    {
+        var endpoint = LocalEndpoint ?? throw new InvalidOperationException("the KV transfer server is not started");
+        return _registry.Register(requestId, AdvertisedHost, endpoint.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                TransferLog.AcceptFailed(_logger, e);
+                return;
+            }
+
+            socket.NoDelay = true;
+            var id = Interlocked.Increment(ref _nextConnection);
+            _connections[id] = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServeAsync(socket).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _connections.TryRemove(id, out _);
+                }
+            });
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        var peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        using var step = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(step.Token, _stopping.Token);
+        var cancellationToken = linked.Token;
+        await using var frames = new FrameStream(new NetworkStream(socket, ownsSocket: true));
+        var started = _time.GetTimestamp();
+        string requestId = "?";
+        string? claimed = null;
+        long sent = 0;
+        try
+        {
+            step.CancelAfter(_options.IoTimeout);
+            var (type, payload) = await frames.ReadControlAsync(FrameType.Hello, cancellationToken).ConfigureAwait(false);
+            if (type == FrameType.Error)
+            {
+                throw new WireFormatException("the receiver opened with an error frame");
+            }
+
+            var hello = HelloFrame.Decode(payload);
+            requestId = hello.RequestId;
+            if (!_registry.TryClaim(requestId, hello.Secret.Span, out var refusal, out var reason))
+            {
+                await RefuseAsync(frames, refusal, reason, requestId, peer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            claimed = requestId;
+            var snapshot = await _source.ExportAsync(requestId).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                _registry.Complete(requestId);
+                claimed = null;
+                await RefuseAsync(frames, KvTransferError.NotFound, $"the KV blocks of request {requestId} are no longer held", requestId, peer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var chunkBytes = ChunkBytes(snapshot.Layout);
+            step.CancelAfter(_options.IoTimeout);
+            var header = new HeaderFrame(snapshot.Layout, snapshot.TokenCount, snapshot.Data.LongLength, chunkBytes);
+            await frames.WriteControlAsync(FrameType.Header, header.Encode(), cancellationToken).ConfigureAwait(false);
+            (type, payload) = await frames.ReadControlAsync(FrameType.Ready, cancellationToken).ConfigureAwait(false);
+            if (type == FrameType.Error)
+            {
+                var abort = ErrorFrame.Decode(payload);
+                Fail(requestId, peer, abort.Error, $"the receiver declined: {abort.Reason}", sent);
+                return;
+            }
+
+            for (var offset = 0; offset < snapshot.Data.Length; offset += chunkBytes)
+            {
+                step.CancelAfter(_options.IoTimeout);
+                var chunk = snapshot.Data.AsMemory(offset, Math.Min(chunkBytes, snapshot.Data.Length - offset));
+                await frames.WriteDataAsync(chunk, cancellationToken).ConfigureAwait(false);
+                sent += chunk.Length;
+            }
+
+            step.CancelAfter(_options.IoTimeout);
+            await frames.WriteControlAsync(FrameType.End, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            (type, payload) = await frames.ReadControlAsync(FrameType.Ack, cancellationToken).ConfigureAwait(false);
+            if (type == FrameType.Error)
+            {
+                var abort = ErrorFrame.Decode(payload);
+                Fail(requestId, peer, abort.Error, $"the receiver failed after the data: {abort.Reason}", sent);
+                return;
+            }
+
+            _registry.Complete(requestId);
+            claimed = null;
+            await _source.ReleaseAsync(requestId).ConfigureAwait(false);
+            Stats.RecordSuccess(sent);
+            var milliseconds = _time.GetElapsedTime(started).TotalMilliseconds;
+            TransferLog.Sent(_logger, requestId, sent, milliseconds);
+        }
+        catch (WireFormatException e)
+        {
+            Fail(requestId, peer, KvTransferError.Protocol, e.Message, sent);
+            await TrySendErrorAsync(frames, KvTransferError.Protocol, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (step.IsCancellationRequested)
+        {
+            Fail(requestId, peer, KvTransferError.Timeout, $"the receiver did not keep up within {_options.IoTimeout.TotalMilliseconds:F0} ms", sent);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            Fail(requestId, peer, KvTransferError.Broken, "the KV transfer server is stopping", sent);
+        }
+        catch (IOException e)
+        {
+            Fail(requestId, peer, KvTransferError.Broken, $"connection lost after {sent} bytes: {e.Message}", sent);
+        }
+        finally
+        {
+            if (claimed is not null)
+            {
+                _registry.Return(claimed);
+            }
+        }
+    }
+
+    private async Task RefuseAsync(FrameStream frames, KvTransferError error, string reason, string requestId, string peer, CancellationToken cancellationToken)
+    {
+        Fail(requestId, peer, error, reason, 0);
+        await frames.WriteControlAsync(FrameType.Error, new ErrorFrame(error, reason).Encode(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Fail(string requestId, string peer, KvTransferError error, string reason, long sent)
+    {
+        Stats.RecordFailure(error, sent);
+        TransferLog.SendFailed(_logger, requestId, peer, error, reason);
+    }
+
+    private async Task TrySendErrorAsync(FrameStream frames, KvTransferError error, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+            await frames.WriteControlAsync(FrameType.Error, new ErrorFrame(error, reason).Encode(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is already gone; the failure is counted and logged.
+        }
+    }
+
+    private int ChunkBytes(KvCacheLayout layout)
+    {
+        var bound = _options.MaxTokensInBuffer is { } tokens ? tokens * layout.BytesPerToken : long.MaxValue;
+        return (int)Math.Clamp(bound, 1, PullProtocol.MaxChunkBytes);
+    }
+
+    private static bool IsWildcard(string host) =>
+        IPAddress.TryParse(host, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any));
+}
