@@ -25,6 +25,9 @@ internal sealed class ServerState
 
     public ServerMetrics Metrics { get; } = new();
 
+    /// <summary>Set once at startup, before the first request.</summary>
+    public Disaggregation.DisaggregationService Disaggregation { get; set; } = null!;
+
     /// <summary>The name clients use in <c>model</c>: --served_model_name, else the model argument as given.</summary>
     public string ServedModelName { get; }
 

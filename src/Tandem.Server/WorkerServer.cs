@@ -8,6 +8,7 @@ using Tandem.Contracts;
 using Tandem.Engine.Hub;
 using Tandem.Engine.Runtime;
 using Tandem.Server.Configuration;
+using Tandem.Server.Disaggregation;
 using Tandem.Server.Endpoints;
 using Tandem.Server.Http;
 
@@ -75,8 +76,24 @@ public static class WorkerServer
         try
         {
             var state = new ServerState(model, settings, time);
+            var disaggregation = new DisaggregationService(settings, model.Engine, state.Metrics, loggerFactory, time);
+            state.Disaggregation = disaggregation;
             var app = Build(settings, state, loggerFactory, logger);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await disaggregation.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            if (disaggregation.TransferEndpoint is { } transferEndpoint)
+            {
+                DisaggregationLog.Listening(logger, transferEndpoint);
+            }
+
             var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var engine = model.Engine;
             var role = settings.ServerRole.ToString().ToLowerInvariant();
@@ -84,7 +101,7 @@ public static class WorkerServer
             ServerLog.Ready(
                 logger, role, address, state.ServedModelName, dtype, model.Config.NumLayers,
                 engine.ThreadCount, engine.KvCapacityTokens, engine.KvBlocksTotal, settings.MaxBatchSize, engine.MaxSeqLen);
-            return new RunningWorker(app, model, new Uri(address));
+            return new RunningWorker(app, model, disaggregation, new Uri(address));
         }
         catch
         {
@@ -168,9 +185,12 @@ public sealed class RunningWorker : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    internal RunningWorker(WebApplication app, LocalModel model, Uri address)
+    private readonly DisaggregationService _disaggregation;
+
+    internal RunningWorker(WebApplication app, LocalModel model, DisaggregationService disaggregation, Uri address)
     {
         _app = app;
+        _disaggregation = disaggregation;
         Model = model;
         Address = address;
     }
@@ -187,6 +207,7 @@ public sealed class RunningWorker : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _disaggregation.DisposeAsync().ConfigureAwait(false);
         await Model.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -21,13 +21,13 @@ internal sealed class ChatFormat(Tokenizer tokenizer) : ResponseFormat
             Logprobs = delta.Tokens.Count > 0 ? LogprobsMapper.Chat(delta.Tokens, tokenizer) : null,
         }));
 
-    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason) =>
-        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = 0, Delta = new ChatDelta(), FinishReason = reason }));
+    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason, DisaggregatedParams? disaggregated) =>
+        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = 0, Delta = new ChatDelta(), FinishReason = reason, DisaggregatedParams = disaggregated }));
 
     public override void WriteUsage(IBufferWriter<byte> output, in ResponseHeader header, Usage usage) =>
         ServerSentEvents.Write(output, new ChatCompletionChunk { Id = header.Id, Created = header.Created, Model = header.Model, Choices = [], Usage = usage });
 
-    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage)
+    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage, DisaggregatedParams? disaggregated, IReadOnlyList<int>? promptTokenIds)
     {
         var result = new ChatCompletionResponse
         {
@@ -42,9 +42,11 @@ internal sealed class ChatFormat(Tokenizer tokenizer) : ResponseFormat
                     Message = new ChatResponseMessage { Content = text },
                     FinishReason = reason,
                     Logprobs = plan.Logprobs is null ? null : LogprobsMapper.Chat(tokens, tokenizer),
+                    DisaggregatedParams = disaggregated,
                 },
             ],
             Usage = usage,
+            PromptTokenIds = promptTokenIds,
         };
         return HttpResponses.WriteJsonAsync(response, result, ContractsJsonContext.Default.ChatCompletionResponse);
     }

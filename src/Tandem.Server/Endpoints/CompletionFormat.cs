@@ -26,13 +26,13 @@ internal sealed class CompletionFormat(Tokenizer tokenizer) : ResponseFormat
             Logprobs = delta.Tokens.Count > 0 ? LogprobsMapper.Completion(delta.Tokens, tokenizer, textOffset) : null,
         }));
 
-    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason) =>
-        ServerSentEvents.Write(output, Chunk(header, new CompletionChoice { Index = 0, Text = string.Empty, FinishReason = reason }));
+    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason, DisaggregatedParams? disaggregated) =>
+        ServerSentEvents.Write(output, Chunk(header, new CompletionChoice { Index = 0, Text = string.Empty, FinishReason = reason, DisaggregatedParams = disaggregated }));
 
     public override void WriteUsage(IBufferWriter<byte> output, in ResponseHeader header, Usage usage) =>
         ServerSentEvents.Write(output, new CompletionChunk { Id = header.Id, Created = header.Created, Model = header.Model, Choices = [], Usage = usage });
 
-    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage)
+    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage, DisaggregatedParams? disaggregated, IReadOnlyList<int>? promptTokenIds)
     {
         var echo = plan.EchoText ?? string.Empty;
         var result = new CompletionResponse
@@ -48,9 +48,11 @@ internal sealed class CompletionFormat(Tokenizer tokenizer) : ResponseFormat
                     Text = echo + text,
                     FinishReason = reason,
                     Logprobs = plan.Logprobs is null ? null : LogprobsMapper.Completion(tokens, tokenizer, echo.Length),
+                    DisaggregatedParams = disaggregated,
                 },
             ],
             Usage = usage,
+            PromptTokenIds = promptTokenIds,
         };
         return HttpResponses.WriteJsonAsync(response, result, ContractsJsonContext.Default.CompletionResponse);
     }

@@ -15,6 +15,8 @@ namespace Tandem.Server.Endpoints;
 /// </summary>
 internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 {
+    private readonly record struct ResponseExtras(long ContextRequestId, bool Recomputed);
+
     private const long MaxBodyBytes = 64L << 20;
 
     public Task HandleCompletionAsync(HttpContext context) => HandleAsync(context, chat: false);
@@ -33,21 +35,36 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         var requestId = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         GenerationPlan? plan;
         ErrorResponse? error;
+        long contextRequestId = 0;
         if (chat)
         {
             var parsed = RequestParser.ParseChat(body);
-            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanChat(parsed.Value, state, requestId) : (null, parsed.Error.ToErrorResponse());
+            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanChat(parsed.Value, state, EngineId(parsed.Value, ref requestId, ref contextRequestId)) : (null, parsed.Error.ToErrorResponse());
         }
         else
         {
             var parsed = RequestParser.ParseCompletion(body);
-            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanCompletion(parsed.Value, state, requestId) : (null, parsed.Error.ToErrorResponse());
+            (plan, error) = parsed.IsSuccess ? RequestPlanner.PlanCompletion(parsed.Value, state, EngineId(parsed.Value, ref requestId, ref contextRequestId)) : (null, parsed.Error.ToErrorResponse());
         }
 
         if (error is not null)
         {
             await RefuseAsync(context, requestId, "rejected", error).ConfigureAwait(false);
             return;
+        }
+
+        var recomputed = false;
+        if (plan!.Type == RequestType.GenerationOnly)
+        {
+            var kv = await state.Disaggregation.PullAsync(plan.Disaggregated!, requestId, context.RequestAborted).ConfigureAwait(false);
+            if (kv.Error is not null)
+            {
+                await RefuseAsync(context, requestId, "rejected", kv.Error).ConfigureAwait(false);
+                return;
+            }
+
+            recomputed = kv.Recomputed;
+            plan = plan with { Request = plan.Request with { ImportedKv = kv.Snapshot } };
         }
 
         var submitted = state.Model.Engine.Submit(plan!.Request);
@@ -64,17 +81,18 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         }
 
         var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
+        var extras = new ResponseExtras(contextRequestId, recomputed);
         var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens.Count > 0 ? state.ServedModelName : string.Empty);
         var latency = new LatencyTracker(state.Metrics);
         try
         {
             if (plan.Stream)
             {
-                await StreamAsync(context, plan, submitted.Handle!, format, header, latency).ConfigureAwait(false);
+                await StreamAsync(context, plan, submitted.Handle!, format, header, latency, extras).ConfigureAwait(false);
             }
             else
             {
-                await CollectAsync(context, plan, submitted.Handle!, format, header, latency).ConfigureAwait(false);
+                await CollectAsync(context, plan, submitted.Handle!, format, header, latency, extras).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -84,7 +102,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         }
     }
 
-    private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency)
+    private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency, ResponseExtras extras)
     {
         var text = new System.Text.StringBuilder();
         var tokens = new List<GeneratedToken>();
@@ -109,10 +127,12 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             return;
         }
 
-        await format.WriteWholeAsync(context.Response, header, plan, text.ToString(), tokens, reason, Usage.Create(result.PromptTokens, result.CompletionTokens)).ConfigureAwait(false);
+        var choiceParams = ChoiceParams(plan, result, extras);
+        var promptIds = plan.Type == RequestType.ContextOnly ? plan.Request.PromptTokens : null;
+        await format.WriteWholeAsync(context.Response, header, plan, text.ToString(), tokens, reason, Usage.Create(result.PromptTokens, result.CompletionTokens), choiceParams, promptIds).ConfigureAwait(false);
     }
 
-    private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency)
+    private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency, ResponseExtras extras)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -139,7 +159,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 
         if (Finished(result, header.Id) is { } reason)
         {
-            format.WriteFinish(output, header, reason);
+            format.WriteFinish(output, header, reason, ChoiceParams(plan, result, extras));
             if (plan.IncludeUsage)
             {
                 format.WriteUsage(output, header, Usage.Create(result.PromptTokens, result.CompletionTokens));
@@ -156,6 +176,36 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 
         ServerSentEvents.WriteDone(output);
         await output.FlushAsync(aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Context-only: the engine id carries TensorRT-LLM's integer ctx_request_id so the transfer can find the held blocks.
+    /// </summary>
+    private string EngineId(GenerationRequest request, ref string requestId, ref long contextRequestId)
+    {
+        if (request.DisaggregatedParams?.RequestType == DisaggregatedRequestType.ContextOnly && state.Disaggregation.CheckRole(DisaggregatedRequestType.ContextOnly) is null)
+        {
+            contextRequestId = state.Disaggregation.NextContextRequestId();
+            requestId = $"ctx-{contextRequestId}";
+        }
+
+        return requestId;
+    }
+
+    /// <summary>The choice's disaggregated_params: transfer details after a context-only leg, the fallback note after a recompute.</summary>
+    private DisaggregatedParams? ChoiceParams(GenerationPlan plan, RunResult result, ResponseExtras extras)
+    {
+        if (plan.Type == RequestType.ContextOnly)
+        {
+            var first = result.GeneratedTokenIds.Take(1).ToList();
+            return result.EngineReason == Engine.Execution.FinishReason.ContextDone
+                ? state.Disaggregation.ContextParams(plan.Request.Id, extras.ContextRequestId, first)
+                : new DisaggregatedParams { RequestType = DisaggregatedRequestType.ContextOnly, FirstGenTokens = first, CtxRequestId = extras.ContextRequestId };
+        }
+
+        return extras.Recomputed
+            ? new DisaggregatedParams { RequestType = DisaggregatedRequestType.GenerationOnly, KvTransfer = KvTransferOutcomes.Recomputed }
+            : null;
     }
 
     /// <summary>Records the outcome; returns the OpenAI finish reason, or null when the request did not complete.</summary>

@@ -83,6 +83,7 @@ internal sealed class InfoEndpoints(ServerState state)
             new KvBlocksInfo(stats.KvBlocksTotal, stats.KvBlocksFree, stats.KvBlocksUsed, engine.KvCapacityTokens),
             new LoadInfo(stats.RunningRequests, stats.WaitingRequests, stats.HeldRequests),
             engine.ThreadCount,
+            state.Disaggregation.TransferEndpoint,
             Version);
         await HttpResponses.WriteJsonAsync(context.Response, info, ServerJsonContext.Default.ServerInfo).ConfigureAwait(false);
     }
@@ -97,7 +98,7 @@ internal sealed class InfoEndpoints(ServerState state)
 
 internal sealed record VersionInfo(string Version);
 
-internal sealed record ServerInfo(string Role, string Model, string ModelPath, string Dtype, KvLayoutInfo KvCacheLayout, LimitsInfo Limits, KvBlocksInfo KvBlocks, LoadInfo Load, int Threads, string Version);
+internal sealed record ServerInfo(string Role, string Model, string ModelPath, string Dtype, KvLayoutInfo KvCacheLayout, LimitsInfo Limits, KvBlocksInfo KvBlocks, LoadInfo Load, int Threads, string? KvTransferEndpoint, string Version);
 
 internal sealed record KvLayoutInfo(string ModelFingerprint, int Layers, int KvHeads, int HeadDim, string Dtype, int TokensPerBlock);
 

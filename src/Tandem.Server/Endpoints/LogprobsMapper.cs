@@ -17,7 +17,7 @@ internal static class LogprobsMapper
         foreach (var token in tokens)
         {
             texts.Add(token.Text);
-            values.Add(token.Logprob);
+            values.Add(float.IsNaN(token.Logprob) ? null : token.Logprob);
             offsets.Add(textOffset);
             textOffset += token.Text.Length;
             var top = new Dictionary<string, float>();
@@ -37,7 +37,7 @@ internal static class LogprobsMapper
         Content = [.. tokens.Select(t => new ChatTokenLogprob
         {
             Token = t.Text,
-            Logprob = t.Logprob,
+            Logprob = float.IsNaN(t.Logprob) ? 0 : t.Logprob, // a first token sampled on the context server has no logprob here
             Bytes = Bytes(t.Text),
             TopLogprobs = [.. (t.TopLogprobs ?? []).Select(a =>
             {

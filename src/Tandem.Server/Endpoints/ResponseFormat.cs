@@ -16,9 +16,9 @@ internal abstract class ResponseFormat
 
     public abstract void WriteDelta(IBufferWriter<byte> output, in ResponseHeader header, TextDelta delta, int textOffset);
 
-    public abstract void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason);
+    public abstract void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason, DisaggregatedParams? disaggregated);
 
     public abstract void WriteUsage(IBufferWriter<byte> output, in ResponseHeader header, Usage usage);
 
-    public abstract Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage);
+    public abstract Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage, DisaggregatedParams? disaggregated, IReadOnlyList<int>? promptTokenIds);
 }

@@ -1,3 +1,4 @@
+using Tandem.Contracts;
 using Tandem.Engine.Execution;
 
 namespace Tandem.Server.Generation;
@@ -9,4 +10,8 @@ internal sealed record GenerationPlan(
     int? Logprobs,
     bool Stream,
     bool IncludeUsage,
-    string? EchoText);
+    string? EchoText,
+    DisaggregatedParams? Disaggregated = null)
+{
+    public RequestType Type => Request.Type;
+}

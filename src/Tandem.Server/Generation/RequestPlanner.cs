@@ -83,11 +83,17 @@ internal static class RequestPlanner
             return ErrorResponse.InvalidRequest($"n = {request.N} is not supported: this server returns one choice per request; send {request.N} requests (with different seeds) instead.", "n");
         }
 
-        if (request.DisaggregatedParams is { RequestType: not DisaggregatedRequestType.ContextAndGeneration } disaggregated)
+        if (request.DisaggregatedParams is { } disaggregated)
         {
-            return ErrorResponse.InvalidRequest(
-                $"disaggregated_params.request_type '{disaggregated.RequestType}' needs KV cache transfer between servers, which this build does not have yet; send context_and_generation or omit disaggregated_params.",
-                "disaggregated_params.request_type");
+            if (state.Disaggregation.CheckRole(disaggregated.RequestType) is { } roleError)
+            {
+                return roleError;
+            }
+
+            if (disaggregated.RequestType == DisaggregatedRequestType.GenerationOnly && disaggregated.FirstGenTokens is not { Count: > 0 })
+            {
+                return ErrorResponse.InvalidRequest("A generation_only request needs disaggregated_params.first_gen_tokens from the context server's answer.", "disaggregated_params.first_gen_tokens");
+            }
         }
 
         if (request.Seed is < 0)
@@ -112,9 +118,18 @@ internal static class RequestPlanner
             RepetitionPenalty = (float)(request.RepetitionPenalty ?? 1.0),
             Logprobs = logprobs,
         };
+        var disaggregated = request.DisaggregatedParams;
+        var type = disaggregated?.RequestType switch
+        {
+            DisaggregatedRequestType.ContextOnly => RequestType.ContextOnly,
+            DisaggregatedRequestType.GenerationOnly => RequestType.GenerationOnly,
+            _ => RequestType.ContextAndGeneration,
+        };
         var engineRequest = new EngineRequest
         {
             Id = requestId,
+            Type = type,
+            FirstTokens = type == RequestType.GenerationOnly ? disaggregated!.FirstGenTokens! : [],
             PromptTokens = prompt,
             MaxTokens = maxTokens,
             Sampling = sampling,
@@ -126,13 +141,15 @@ internal static class RequestPlanner
             return (null, ErrorResponse.InvalidRequest(problem, ParamOf(problem)));
         }
 
+        // A context-only leg always answers whole: its answer carries the transfer parameters.
         var plan = new GenerationPlan(
             engineRequest,
             request.Stop ?? [],
             logprobs,
-            request.Stream ?? false,
+            type != RequestType.ContextOnly && (request.Stream ?? false),
             request.StreamOptions?.IncludeUsage ?? false,
-            echo);
+            echo,
+            disaggregated);
         return (plan, null);
     }
 

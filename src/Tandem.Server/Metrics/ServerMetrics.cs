@@ -19,6 +19,8 @@ internal sealed class ServerMetrics
     private readonly Gauge _waiting;
     private readonly Gauge _kvUsed;
     private readonly Gauge _kvFree;
+    private readonly Counter _kvTransfers;
+    private readonly Counter _kvRecomputed;
 
     public ServerMetrics()
     {
@@ -30,6 +32,8 @@ internal sealed class ServerMetrics
         _waiting = factory.CreateGauge("tandem_requests_waiting", "Requests waiting to be scheduled.");
         _kvUsed = factory.CreateGauge("tandem_kv_blocks_used", "KV cache blocks in use (running or held for transfer).");
         _kvFree = factory.CreateGauge("tandem_kv_blocks_free", "Free KV cache blocks.");
+        _kvTransfers = factory.CreateCounter("tandem_kv_transfers_total", "KV cache pulls by a generation server, by result (ok, failed).", "result");
+        _kvRecomputed = factory.CreateCounter("tandem_kv_transfer_recomputed_total", "Generation-only requests that recomputed their prompt because the KV transfer failed.");
         TimeToFirstToken = factory.CreateHistogram("tandem_time_to_first_token_seconds", "Time from arrival to the first generated token.", new HistogramConfiguration { Buckets = LatencyBuckets });
         InterTokenLatency = factory.CreateHistogram("tandem_inter_token_latency_seconds", "Time between consecutive generated tokens.", new HistogramConfiguration { Buckets = LatencyBuckets });
         EndToEndLatency = factory.CreateHistogram("tandem_e2e_request_latency_seconds", "Time from arrival to the last token.", new HistogramConfiguration { Buckets = LatencyBuckets });
@@ -47,6 +51,10 @@ internal sealed class ServerMetrics
         _promptTokens.Inc(promptTokens);
         _generatedTokens.Inc(generatedTokens);
     }
+
+    public void KvTransfer(string result) => _kvTransfers.WithLabels(result).Inc();
+
+    public void KvRecomputed() => _kvRecomputed.Inc();
 
     public async Task WriteAsync(Stream destination, EngineStats stats, CancellationToken cancellationToken)
     {
