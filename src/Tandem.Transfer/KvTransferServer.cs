@@ -41,6 +41,10 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, ushort.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Lease, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.IoTimeout, TimeSpan.Zero);
         _source = source;
         _options = options;
         _time = time;
@@ -228,7 +232,7 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         {
             Fail(requestId, peer, KvTransferError.Broken, "the KV transfer server is stopping", sent);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             Fail(requestId, peer, KvTransferError.Broken, $"connection lost after {sent} bytes: {e.Message}", sent);
         }
