@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace Tandem.IntegrationTests;
+
+/// <summary>
+/// Two context servers, one generation server and the router as real processes from one config,
+/// against one aggregated `tandem serve`: the same text token for token, in every mode.
+/// </summary>
+public class DisaggregatedServingTests
+{
+    private static readonly string[] Prompts =
+    [
+        "Once upon a time",
+        "The little dog wanted to",
+        "Lily and Ben went to the park. They",
+        "One day, a big red ball",
+        "The cat was sad because",
+        "Tom had a new toy. He",
+    ];
+
+    [Fact]
+    public async Task The_router_answers_exactly_as_one_server_in_every_mode()
+    {
+        await using var topology = await Topology.StartAsync(("both", false, false), ("context", true, false), ("context", true, false), ("generation", false, true));
+        var single = topology.Workers[0];
+        foreach (var chat in new[] { false, true })
+        {
+            foreach (var stream in new[] { false, true })
+            {
+                var expected = await Task.WhenAll(Prompts.Select(p => topology.AskAsync(single, chat, p, 32, stream)));
+                var routed = await Task.WhenAll(Prompts.Select(p => topology.AskAsync(topology.Router, chat, p, 32, stream)));
+                for (var i = 0; i < Prompts.Length; i++)
+                {
+                    Assert.True(expected[i] == routed[i], $"chat={chat} stream={stream} prompt '{Prompts[i]}': expected {expected[i]}, got {routed[i]}\n{topology.Logs}");
+                }
+
+                // A request that finishes at its first token is answered by the context server, in both stream modes.
+                var one = await topology.AskAsync(topology.Router, chat, Prompts[0], 1, stream);
+                Assert.Equal(await topology.AskAsync(single, chat, Prompts[0], 1, stream), one);
+                Assert.Equal("length", one.Finish);
+            }
+        }
+
+        await topology.AssertPoolsFullAsync();
+    }
+
+    [Fact]
+    public async Task A_mixed_server_listed_in_both_sections_works()
+    {
+        await using var topology = await Topology.StartAsync(("both", false, false), ("both", true, true));
+        foreach (var prompt in Prompts.Take(3))
+        {
+            Assert.Equal(await topology.AskAsync(topology.Workers[0], false, prompt, 24, false), await topology.AskAsync(topology.Router, false, prompt, 24, false));
+            Assert.Equal(await topology.AskAsync(topology.Workers[0], true, prompt, 24, true), await topology.AskAsync(topology.Router, true, prompt, 24, true));
+        }
+
+        await topology.AssertPoolsFullAsync();
+    }
+
+    [Fact]
+    public async Task The_client_sends_a_prompts_file_and_saves_the_same_answers_as_one_server()
+    {
+        await using var topology = await Topology.StartAsync(("both", false, false), ("context", true, false), ("generation", false, true));
+        var promptsFile = Path.Combine(topology.Directory, "prompts.json");
+        File.WriteAllText(promptsFile, JsonSerializer.Serialize(Prompts));
+        var outputFile = Path.Combine(topology.Directory, "output.json");
+
+        var client = topology.Start("client", "client", "-c", topology.ConfigPath, "-p", promptsFile, "--max-tokens", "20", "-o", outputFile, "--streaming");
+        Assert.True(await client.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, client.Output);
+        Assert.Contains("6 requests, 6 ok", client.Output, StringComparison.Ordinal);
+
+        var answers = JsonSerializer.Deserialize<string[]>(File.ReadAllText(outputFile))!;
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal((await topology.AskAsync(topology.Workers[0], false, Prompts[i], 20, false)).Text, answers[i]);
+        }
+
+        await topology.AssertPoolsFullAsync();
+    }
+}

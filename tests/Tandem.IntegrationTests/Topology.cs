@@ -1,0 +1,194 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Tandem.IntegrationTests;
+
+/// <summary>
+/// Worker processes and a router started from one disagg_config.yaml, all on 127.0.0.1 with free ports,
+/// plus helpers to call them. Every process is killed on dispose.
+/// </summary>
+internal sealed class Topology : IAsyncDisposable
+{
+    private readonly List<TandemProcess> _processes = [];
+
+    private Topology(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(120) };
+
+    public Uri Router { get; private set; } = null!;
+
+    public List<Uri> Workers { get; } = [];
+
+    public string ConfigPath => Path.Combine(Directory, "disagg_config.yaml");
+
+    public static string Model => SharedData.Require("models", "stories260K");
+
+    /// <summary>Starts workers (each a role and whether it is listed as context and/or generation server) and the router.</summary>
+    public static async Task<Topology> StartAsync(params (string Role, bool Context, bool Generation)[] workers)
+    {
+        var topology = new Topology(System.IO.Directory.CreateTempSubdirectory("tandem-topology-").FullName);
+        try
+        {
+            var context = new List<string>();
+            var generation = new List<string>();
+            foreach (var (role, isContext, isGeneration) in workers)
+            {
+                var port = TandemProcess.FreePort();
+                topology.Start($"{role}:{port}", "serve", Model, "--host", "127.0.0.1", "--port", port.ToString(), "--server_role", role, "--kv_cache_memory", "64MiB", "--threads", "1");
+                var url = $"127.0.0.1:{port}";
+                topology.Workers.Add(new Uri($"http://{url}/"));
+                if (isContext)
+                {
+                    context.Add(url);
+                }
+
+                if (isGeneration)
+                {
+                    generation.Add(url);
+                }
+            }
+
+            var routerPort = TandemProcess.FreePort();
+            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation));
+            foreach (var (worker, process) in topology.Workers.Zip(topology._processes))
+            {
+                await process.WaitHealthyAsync(topology.Http, new Uri(worker, "health"), TimeSpan.FromSeconds(90));
+            }
+
+            var router = topology.Start($"router:{routerPort}", "disaggregated", "-c", topology.ConfigPath, "-t", "60");
+            topology.Router = new Uri($"http://127.0.0.1:{routerPort}/");
+            await router.WaitHealthyAsync(topology.Http, new Uri(topology.Router, "health"), TimeSpan.FromSeconds(90));
+            return topology;
+        }
+        catch
+        {
+            await topology.DisposeAsync();
+            throw;
+        }
+    }
+
+    public TandemProcess Start(string name, params string[] arguments)
+    {
+        var process = TandemProcess.Start(name, Directory, arguments);
+        _processes.Add(process);
+        return process;
+    }
+
+    public string Logs => string.Join("\n", _processes.Select(p => $"--- {p.Name} ---\n{p.Output}"));
+
+    public static string Config(int routerPort, IReadOnlyList<string> context, IReadOnlyList<string> generation)
+    {
+        var yaml = new StringBuilder();
+        yaml.AppendLine("hostname: 127.0.0.1").AppendLine($"port: {routerPort}").AppendLine($"model: {Model}").AppendLine("backend: pytorch");
+        yaml.AppendLine("context_servers:").AppendLine($"  num_instances: {context.Count}").AppendLine("  urls:");
+        foreach (var url in context)
+        {
+            yaml.AppendLine($"    - \"{url}\"");
+        }
+
+        yaml.AppendLine("generation_servers:").AppendLine($"  num_instances: {generation.Count}").AppendLine("  urls:");
+        foreach (var url in generation)
+        {
+            yaml.AppendLine($"    - \"{url}\"");
+        }
+
+        return yaml.ToString();
+    }
+
+    /// <summary>Sends one request; returns the text (streamed or whole), the finish reason and the completion token count.</summary>
+    public async Task<(string Text, string? Finish, int CompletionTokens)> AskAsync(Uri server, bool chat, string prompt, int maxTokens, bool stream)
+    {
+        var body = new JsonObject { ["model"] = Model, ["max_tokens"] = maxTokens, ["temperature"] = 0, ["stream"] = stream };
+        if (stream)
+        {
+            body["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
+
+        if (chat)
+        {
+            body["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt });
+        }
+        else
+        {
+            body["prompt"] = prompt;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, chat ? "v1/chat/completions" : "v1/completions"))
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            Assert.Fail($"{server} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}\n{Logs}");
+        }
+
+        if (!stream)
+        {
+            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var choice = json["choices"]![0]!;
+            var text = chat ? choice["message"]!["content"]!.GetValue<string>() : choice["text"]!.GetValue<string>();
+            return (text, choice["finish_reason"]?.GetValue<string>(), json["usage"]!["completion_tokens"]!.GetValue<int>());
+        }
+
+        var streamed = new StringBuilder();
+        string? finish = null;
+        var tokens = 0;
+        var done = false;
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            if (item.Data == "[DONE]")
+            {
+                done = true;
+                break;
+            }
+
+            var chunk = JsonNode.Parse(item.Data)!;
+            tokens = chunk["usage"]?["completion_tokens"]?.GetValue<int>() ?? tokens;
+            if (chunk["choices"] is JsonArray { Count: > 0 } choices)
+            {
+                var choice = choices[0]!;
+                streamed.Append(chat ? choice["delta"]?["content"]?.GetValue<string>() : choice["text"]?.GetValue<string>());
+                finish = choice["finish_reason"]?.GetValue<string>() ?? finish;
+            }
+        }
+
+        Assert.True(done, "the stream ended without [DONE]");
+        return (streamed.ToString(), finish, tokens);
+    }
+
+    /// <summary>Every worker idle with its whole KV pool free.</summary>
+    public async Task AssertPoolsFullAsync()
+    {
+        foreach (var worker in Workers)
+        {
+            JsonNode? info = null;
+            for (var i = 0; i < 300; i++)
+            {
+                info = JsonNode.Parse(await Http.GetStringAsync(new Uri(worker, "server_info")))!;
+                var load = info["load"]!;
+                if (load["running"]!.GetValue<int>() + load["waiting"]!.GetValue<int>() + load["held_for_transfer"]!.GetValue<int>() == 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(20);
+            }
+
+            Assert.True(info!["kv_blocks"]!["total"]!.GetValue<int>() == info["kv_blocks"]!["free"]!.GetValue<int>(), $"{worker} still holds KV blocks: {info}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        Http.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
