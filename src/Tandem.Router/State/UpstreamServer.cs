@@ -49,12 +49,15 @@ public sealed class UpstreamServer(Uri url)
         Interlocked.Add(ref _activeTokens, -promptTokens);
     }
 
-    public void MarkFailed(string reason, DateTimeOffset until)
+    /// <summary>Counts a failed call (connection, timeout, bad answer) and remembers why.</summary>
+    public void RecordError(string reason)
     {
         Interlocked.Increment(ref _errors);
         Volatile.Write(ref _lastError, reason);
-        Interlocked.Exchange(ref _unavailableUntilTicks, until.UtcTicks);
     }
+
+    /// <summary>Skips this server in the picks until <paramref name="until"/> (it refused a connection or failed its health probe).</summary>
+    public void MarkUnavailable(DateTimeOffset until) => Interlocked.Exchange(ref _unavailableUntilTicks, until.UtcTicks);
 
     public void MarkHealthy() => Interlocked.Exchange(ref _unavailableUntilTicks, 0);
 }
