@@ -9,6 +9,8 @@ namespace Tandem.Cli;
 /// <summary><c>tandem client -c disagg_config.yaml -p prompts.json</c>: TensorRT-LLM's disagg_client.py.</summary>
 internal static class ClientCommand
 {
+    private static readonly JsonSerializerOptions OutputJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Command Create()
     {
         var config = new Option<string>("--disagg_config_file", "-c", "--config") { Description = "disagg_config.yaml: hostname, port and model are read from it", Required = true };
@@ -76,7 +78,7 @@ internal static class ClientCommand
                 return 1;
             }
 
-            var json = JsonSerializer.Serialize(results.Select(r => r.Text ?? string.Empty).ToArray(), new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            var json = JsonSerializer.Serialize(results.Select(r => r.Text ?? string.Empty).ToArray(), OutputJson);
             await File.WriteAllTextAsync(parse.GetValue(output)!, json + "\n", cancellationToken);
             foreach (var failed in results.Where(r => r.Error is not null))
             {

@@ -1,0 +1,198 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Tandem.Contracts;
+using Tandem.Router.Endpoints;
+
+namespace Tandem.Router.Forwarding;
+
+/// <summary>
+/// <c>POST /v1/completions</c> and <c>/v1/chat/completions</c>, context first (reference §1.2):
+/// <code>
+/// client ─▶ parse ─▶ context leg (context_only, stream: false) ─▶ verify ─┬─ finished ─▶ answer it (JSON or SSE)
+///                                                                        └─ not_finished ─▶ generation leg
+///            (generation_only + the context params + prompt_token_ids, stream as asked) ─▶ relay JSON or SSE
+/// </code>
+/// In aggregated mode (no context servers) the client's request goes whole to a generation server. The client's abort
+/// token bounds every upstream call, so a client that leaves cancels the leg in flight.
+/// </summary>
+internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
+{
+    private const long MaxBodyBytes = 64L << 20;
+
+    private readonly LegSender _sender = new(state, logger);
+
+    public Task HandleCompletionAsync(HttpContext context) => HandleAsync(context, chat: false);
+
+    public Task HandleChatAsync(HttpContext context) => HandleAsync(context, chat: true);
+
+    private async Task HandleAsync(HttpContext context, bool chat)
+    {
+        state.Metrics.RequestStarted();
+        var outcome = "cancelled";
+        try
+        {
+            outcome = await RunAsync(context, chat).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.Metrics.RequestFinished(outcome);
+            if (outcome == "cancelled")
+            {
+                var path = PathOf(context);
+                RouterLog.ClientGone(logger, path);
+            }
+        }
+    }
+
+    private async Task<string> RunAsync(HttpContext context, bool chat)
+    {
+        if (!state.Ready)
+        {
+            return await FailAsync(context, ErrorResponse.ServiceUnavailable("The router is still waiting for its servers to become healthy."), "unavailable").ConfigureAwait(false);
+        }
+
+        var body = await JsonResponses.ReadBodyAsync(context.Request, MaxBodyBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            return await FailAsync(context, ErrorResponse.InvalidRequest($"The request body is larger than {MaxBodyBytes >> 20} MiB."), "client_error").ConfigureAwait(false);
+        }
+
+        var (request, error) = ClientRequest.Parse(body, chat);
+        if (request is null)
+        {
+            return await FailAsync(context, error!.ToErrorResponse(), "client_error").ConfigureAwait(false);
+        }
+
+        if (state.Config.IsAggregated)
+        {
+            return await GenerationAsync(context, request, LegRequests.Whole(request), request.PromptWeight, null).ConfigureAwait(false);
+        }
+
+        var aborted = context.RequestAborted;
+        var (leg, failure) = await _sender.SendAsync(state.Cluster.Context, request.Path, LegRequests.Context(request), request.PromptWeight, null, aborted).ConfigureAwait(false);
+        if (leg is null)
+        {
+            return await FailAsync(context, failure!).ConfigureAwait(false);
+        }
+
+        ContextAnswer? answer;
+        var contextServer = leg.Server;
+        using (leg)
+        {
+            var relay = new ResponseRelay(_sender);
+            if (!leg.Call.Response.IsSuccessStatusCode)
+            {
+                var (outcome, statusFailure) = await relay.RelayErrorStatusAsync(context, leg, "context").ConfigureAwait(false);
+                Log(context, statusFailure);
+                return outcome;
+            }
+
+            var (answerBody, readFailure) = await relay.ReadAsync(leg, "context", request.Path).ConfigureAwait(false);
+            if (answerBody is null)
+            {
+                return await FailAsync(context, readFailure!).ConfigureAwait(false);
+            }
+
+            (answer, var problem) = ContextAnswer.Verify(answerBody);
+            if (answer is null)
+            {
+                var bad = new UpstreamFailure(UpstreamFailureKind.BadResponse, $"context server {leg.Server.Name} {problem}");
+                _sender.Record(leg.Server, bad);
+                return await FailAsync(context, bad).ConfigureAwait(false);
+            }
+
+            state.Metrics.LegCompleted("context", state.Time.GetElapsedTime(leg.StartTimestamp));
+        }
+
+        if (answer.Finished)
+        {
+            return await AnswerFromContextAsync(context, request, answer, contextServer.Name).ConfigureAwait(false);
+        }
+
+        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer).ConfigureAwait(false);
+    }
+
+    private async Task<string> GenerationAsync(HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer)
+    {
+        var (leg, failure) = await _sender.SendAsync(state.Cluster.Generation, request.Path, body, promptWeight, contextServer, context.RequestAborted).ConfigureAwait(false);
+        if (leg is null)
+        {
+            return await FailAsync(context, failure!).ConfigureAwait(false);
+        }
+
+        using (leg)
+        {
+            var relay = new ResponseRelay(_sender);
+            if (!leg.Call.Response.IsSuccessStatusCode)
+            {
+                var (statusOutcome, statusFailure) = await relay.RelayErrorStatusAsync(context, leg, "generation").ConfigureAwait(false);
+                Log(context, statusFailure);
+                return statusOutcome;
+            }
+
+            var outcome = request.Stream
+                ? await relay.RelayStreamAsync(context, leg, request.Path).ConfigureAwait(false)
+                : await relay.RelayWholeAsync(context, leg, request.Path).ConfigureAwait(false);
+            if (outcome == "completed")
+            {
+                state.Metrics.LegCompleted("generation", state.Time.GetElapsedTime(leg.StartTimestamp));
+            }
+
+            return outcome;
+        }
+    }
+
+    /// <summary>The request ended at its first token: the context answer is the result, as JSON or as a complete SSE stream.</summary>
+    private async Task<string> AnswerFromContextAsync(HttpContext context, ClientRequest request, ContextAnswer answer, string server)
+    {
+        RouterLog.FinishedAtContext(logger, request.Path, answer.FinishReason);
+        if (!request.Stream)
+        {
+            await JsonResponses.WriteAsync(context.Response, answer.AsClientResponse()).ConfigureAwait(false);
+            return "finished_at_context";
+        }
+
+        var events = new ArrayBufferWriter<byte>(1024);
+        if (!FinishedContextStream.TryWrite(events, answer, request, out var problem))
+        {
+            return await FailAsync(context, new UpstreamFailure(UpstreamFailureKind.BadResponse, $"context server {server} {problem}")).ConfigureAwait(false);
+        }
+
+        ResponseRelay.StartEventStream(context.Response);
+        await context.Response.Body.WriteAsync(events.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        return "finished_at_context";
+    }
+
+    private async Task<string> FailAsync(HttpContext context, UpstreamFailure failure)
+    {
+        if (failure.Kind == UpstreamFailureKind.ClientGone)
+        {
+            return "cancelled";
+        }
+
+        return await FailAsync(context, failure.ToErrorResponse(), ResponseRelay.Outcome(failure)).ConfigureAwait(false);
+    }
+
+    private async Task<string> FailAsync(HttpContext context, ErrorResponse error, string outcome)
+    {
+        if (error.StatusCode >= 500)
+        {
+            RouterLog.RequestFailed(logger, PathOf(context), error.StatusCode, error.Error.Message);
+        }
+
+        await JsonResponses.WriteErrorAsync(context.Response, error).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private static string PathOf(HttpContext context) => context.Request.Path.Value ?? "";
+
+    private void Log(HttpContext context, UpstreamFailure? failure)
+    {
+        if (failure is not null)
+        {
+            RouterLog.RequestFailed(logger, PathOf(context), 502, failure.Message);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tandem.Router;
+
+internal static partial class RouterLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tandem disaggregated router ready at {Url}: {ContextCount} context server(s) ({ContextPolicy}), {GenerationCount} generation server(s) ({GenerationPolicy}), model {Model}")]
+    public static partial void Ready(ILogger logger, string url, int contextCount, string contextPolicy, int generationCount, string generationPolicy, string model);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Aggregated mode (context_servers.num_instances: 0): every request goes whole to a generation server")]
+    public static partial void Aggregated(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for {Count} server(s) to answer /health: {Servers}")]
+    public static partial void Waiting(ILogger logger, int count, string servers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "All {Count} server(s) are healthy")]
+    public static partial void AllHealthy(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Role} leg to {Server} failed ({Reason}); attempt {Attempt} of {Attempts}")]
+    public static partial void LegFailed(ILogger logger, string role, string server, string reason, int attempt, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Path} failed with {Status}: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, string path, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Path} ended at the context server ({FinishReason})")]
+    public static partial void FinishedAtContext(ILogger logger, string path, string finishReason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Path} cancelled: the client went away")]
+    public static partial void ClientGone(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error while serving {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metrics: context legs {ContextStarted} sent, {ContextCompleted} completed; generation legs {GenerationStarted} sent, {GenerationCompleted} completed; {Active} request(s) active")]
+    public static partial void Summary(ILogger logger, long contextStarted, long contextCompleted, long generationStarted, long generationCompleted, long active);
+}

@@ -1,0 +1,67 @@
+using Tandem.Router.Configuration;
+
+namespace Tandem.Router.Tests.Fakes;
+
+/// <summary>Fake context and generation workers and a real router in front of them, configured through YAML as a user would.</summary>
+public sealed class RouterHarness : IAsyncDisposable
+{
+    private RouterHarness(IReadOnlyList<FakeWorker> context, IReadOnlyList<FakeWorker> generation, RunningRouter router)
+    {
+        Context = context;
+        Generation = generation;
+        Router = router;
+        Http = new HttpClient { BaseAddress = router.Address, Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public IReadOnlyList<FakeWorker> Context { get; }
+
+    public IReadOnlyList<FakeWorker> Generation { get; }
+
+    public RunningRouter Router { get; }
+
+    public HttpClient Http { get; }
+
+    public static RouterOptions FastOptions { get; } = new()
+    {
+        ServerStartTimeout = TimeSpan.FromSeconds(5),
+        RequestTimeout = TimeSpan.FromSeconds(10),
+        RetryDelay = TimeSpan.Zero,
+        HealthProbeTimeout = TimeSpan.FromSeconds(2),
+    };
+
+    public static async Task<RouterHarness> StartAsync(
+        int contextCount = 1, int generationCount = 1, string contextRouter = "{type: round_robin}", string generationRouter = "{type: round_robin}",
+        RouterOptions? options = null, int maxRetries = 1)
+    {
+        var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync()));
+        var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync()));
+        var yaml = $"""
+            hostname: 127.0.0.1
+            port: 0
+            model: fake
+            max_retries: {maxRetries}
+            context_servers:
+              num_instances: {contextCount}
+              urls: [{string.Join(", ", context.Select(w => w.ConfigUrl))}]
+              router: {contextRouter}
+            generation_servers:
+              num_instances: {generationCount}
+              urls: [{string.Join(", ", generation.Select(w => w.ConfigUrl))}]
+              router: {generationRouter}
+            """;
+        var loaded = RouterConfigLoader.Load(yaml);
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
+        var router = await DisaggregatedRouter.StartAsync(loaded.Config, options ?? FastOptions, cancellationToken: TestContext.Current.CancellationToken);
+        return new RouterHarness(context, generation, router);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Router.DisposeAsync();
+        foreach (var worker in Context.Concat(Generation))
+        {
+            await worker.DisposeAsync();
+        }
+    }
+}
