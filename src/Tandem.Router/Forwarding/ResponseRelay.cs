@@ -97,7 +97,7 @@ internal sealed class ResponseRelay(LegSender sender)
 
             return "completed";
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException && aborted.IsCancellationRequested)
         {
             return "cancelled";
         }
