@@ -1,24 +1,11 @@
 using System.Runtime.InteropServices;
+using Tandem.Engine.Kernels;
 
 namespace Tandem.Engine.Weights;
 
-/// <summary>Conversions between fp32 and the stored element types F16 and BF16.</summary>
+/// <summary>Conversions between fp32 and the stored element types F16 and BF16 (BF16 through <see cref="BFloat16"/>).</summary>
 public static class ElementConversion
 {
-    public static float BFloat16ToSingle(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
-
-    /// <summary>Round to nearest even; NaN stays NaN.</summary>
-    public static ushort SingleToBFloat16(float value)
-    {
-        var bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value))
-        {
-            return (ushort)((bits >> 16) | 0x40);
-        }
-
-        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-    }
-
     /// <summary>Widens <paramref name="source"/> (elements of <paramref name="dtype"/>) into <paramref name="destination"/>.</summary>
     public static void Widen(ReadOnlySpan<byte> source, DType dtype, Span<float> destination)
     {
@@ -41,12 +28,7 @@ public static class ElementConversion
 
                 break;
             case DType.BF16:
-                var bf = MemoryMarshal.Cast<byte, ushort>(source);
-                for (var i = 0; i < destination.Length; i++)
-                {
-                    destination[i] = BFloat16ToSingle(bf[i]);
-                }
-
+                BFloat16.ToSingle(MemoryMarshal.Cast<byte, ushort>(source), destination);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null);
@@ -75,12 +57,7 @@ public static class ElementConversion
 
                 break;
             case DType.BF16:
-                var bf = MemoryMarshal.Cast<byte, ushort>(destination);
-                for (var i = 0; i < source.Length; i++)
-                {
-                    bf[i] = SingleToBFloat16(source[i]);
-                }
-
+                BFloat16.FromSingle(source, MemoryMarshal.Cast<byte, ushort>(destination));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null);

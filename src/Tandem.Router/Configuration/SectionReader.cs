@@ -1,3 +1,4 @@
+using Tandem.Contracts.Configuration;
 using Tandem.Router.Routing;
 using YamlDotNet.RepresentationModel;
 

@@ -1,3 +1,4 @@
+using Tandem.Contracts.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -170,10 +170,10 @@ public class LlamaWeightsLoaderTests
     [Fact]
     public void Conversions_round_to_nearest_even()
     {
-        Assert.Equal(0x3F80, ElementConversion.SingleToBFloat16(1f));
-        Assert.Equal(0x3F80, ElementConversion.SingleToBFloat16(BitConverter.UInt32BitsToSingle(0x3F808000))); // tie → even
-        Assert.Equal(0x3F82, ElementConversion.SingleToBFloat16(BitConverter.UInt32BitsToSingle(0x3F818000))); // tie → even (up)
-        Assert.Equal(0x3F81, ElementConversion.SingleToBFloat16(BitConverter.UInt32BitsToSingle(0x3F808001)));
+        Assert.Equal(0x3F80, Tandem.Engine.Kernels.BFloat16.FromSingle(1f));
+        Assert.Equal(0x3F80, Tandem.Engine.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808000))); // tie → even
+        Assert.Equal(0x3F82, Tandem.Engine.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F818000))); // tie → even (up)
+        Assert.Equal(0x3F81, Tandem.Engine.Kernels.BFloat16.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808001)));
         float[] values = [1.5f, -2.25f, 0.1f];
         foreach (var dtype in new[] { DType.F32, DType.F16, DType.BF16 })
         {

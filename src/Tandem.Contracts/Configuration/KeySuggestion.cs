@@ -1,18 +1,21 @@
-namespace Tandem.Server.Configuration;
+namespace Tandem.Contracts.Configuration;
 
 /// <summary>Explains an unknown key: the known key it is probably a typo of, or else the keys known in its place.</summary>
-internal static class KeySuggestion
+public static class KeySuggestion
 {
-    public static string UnknownKey(string key, IEnumerable<string> known)
+    public static string UnknownKey(string key, IEnumerable<string> known, string? where = null)
     {
         var names = known.Order(StringComparer.Ordinal).ToList();
-        var closest = names.MinBy(name => Distance(key, name));
-        return closest is not null && Distance(key, closest) <= Math.Max(2, key.Length / 4)
-            ? $"unknown key; did you mean '{closest}'?"
-            : $"unknown key; the keys here are {string.Join(", ", names)}";
+        var closest = names.MinBy(name => EditDistance(key, name));
+        if (closest is not null && EditDistance(key, closest) <= Math.Max(2, key.Length / 4))
+        {
+            return $"unknown key; did you mean '{closest}'?";
+        }
+
+        return where is null ? $"unknown key; the keys here are {string.Join(", ", names)}" : $"unknown key; {where}";
     }
 
-    private static int Distance(string a, string b)
+    private static int EditDistance(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
