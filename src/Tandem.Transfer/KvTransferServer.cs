@@ -11,8 +11,9 @@ namespace Tandem.Transfer;
 /// The sender (context server side) of the TCP transport; the exchange is drawn in <see cref="PullProtocol"/>.
 /// Lifecycle:
 /// <code>
-/// Start()          bind host:port (0 = ephemeral), accept on a background task
-/// Register(id)     after a context-only request finished: fresh secret, lease starts (KvRegistry)
+/// Start()          bind host:port (0 = ephemeral; :: is dual-mode), accept on a background task
+/// Register(id)     after a context-only request finished: fresh secret, lease starts (KvRegistry);
+///                  the state names the host from KvTransferServerAddress
 /// connection       one task per receiver, off the engine thread, any number at once:
 ///   Hello          claim the request (secret checked in constant time) or answer Error, send nothing
 ///   Header         export the blocks (the engine copies them), send layout and sizes
@@ -31,6 +32,8 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
     private readonly KvRegistry _registry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
+    private readonly bool _wildcard;
+    private readonly IPAddress? _bindAddress;
     private long _nextConnection;
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
@@ -50,12 +53,19 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         _time = time;
         _logger = logger;
         _registry = new KvRegistry(source.Layout, options.Lease, time);
-        AdvertisedHost = options.AdvertisedHost ?? (IsWildcard(options.Host) ? Dns.GetHostName() : options.Host);
+        _wildcard = options.AdvertisedHost is null && KvTransferServerAddress.IsWildcard(options.Host);
+        _bindAddress = options.Host is "*" ? IPAddress.Any : IPAddress.TryParse(options.Host, out var parsed) ? parsed : null;
+        AdvertisedHost = options.AdvertisedHost
+            ?? (_wildcard ? KvTransferServerAddress.ForWildcard(_bindAddress!, null, KvTransferServerAddress.InterfaceAddresses()) : options.Host);
     }
 
     /// <summary>The bound address; null before <see cref="Start"/>.</summary>
     public IPEndPoint? LocalEndpoint { get; private set; }
 
+    /// <summary>
+    /// The host written into transfer states (<see cref="KvTransferServerAddress"/>); on a wildcard listener, the
+    /// one used when the address a request arrived on is unknown or unusable.
+    /// </summary>
     public string AdvertisedHost { get; }
 
     public KvTransferStats Stats { get; } = new();
@@ -70,10 +80,15 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
             throw new InvalidOperationException("the KV transfer server is already started");
         }
 
-        var address = IPAddress.TryParse(_options.Host, out var parsed) ? parsed : Dns.GetHostAddresses(_options.Host)[0];
+        var address = _bindAddress ?? Dns.GetHostAddresses(_options.Host)[0];
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
             listener.Bind(new IPEndPoint(address, _options.Port));
             listener.Listen(128);
         }
@@ -89,10 +104,17 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    public KvTransferState Register(string requestId)
+    public KvTransferState Register(string requestId) => Register(requestId, arrivedOn: null);
+
+    /// <summary>
+    /// As <see cref="Register(string)"/>; <paramref name="arrivedOn"/> is the local address of the connection the
+    /// context-only request came in on, which a wildcard listener advertises when a peer elsewhere can use it.
+    /// </summary>
+    public KvTransferState Register(string requestId, IPAddress? arrivedOn)
     {
         var endpoint = LocalEndpoint ?? throw new InvalidOperationException("the KV transfer server is not started");
-        return _registry.Register(requestId, AdvertisedHost, endpoint.Port);
+        var host = _wildcard && arrivedOn is not null ? KvTransferServerAddress.ForWildcard(_bindAddress!, arrivedOn, [IPAddress.Parse(AdvertisedHost)]) : AdvertisedHost;
+        return _registry.Register(requestId, host, endpoint.Port);
     }
 
     public async ValueTask DisposeAsync()
@@ -275,7 +297,4 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         var bound = _options.MaxTokensInBuffer is { } tokens ? tokens * layout.BytesPerToken : long.MaxValue;
         return (int)Math.Clamp(bound, 1, PullProtocol.MaxChunkBytes);
     }
-
-    private static bool IsWildcard(string host) =>
-        IPAddress.TryParse(host, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any));
 }

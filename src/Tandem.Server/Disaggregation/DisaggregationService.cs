@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Tandem.Contracts;
 using Tandem.Engine.Execution;
@@ -39,6 +40,8 @@ internal sealed class DisaggregationService : IAsyncDisposable
         var transfer = settings.CacheTransceiver;
         if (settings.ServerRole != ServerRole.Generation)
         {
+            // cache_transceiver_config.host wins over --host; "localhost" binds IPv4 loopback (what it resolves to
+            // for the generation server on this machine); a wildcard advertises per KvTransferServerAddress.
             var host = transfer.Host ?? settings.Host;
             _sender = new KvTransferServer(
                 new EngineKvSource(engine),
@@ -60,8 +63,10 @@ internal sealed class DisaggregationService : IAsyncDisposable
         }
     }
 
-    /// <summary>The transfer listener's address, for logs and server_info; null on a generation server.</summary>
-    public string? TransferEndpoint => _sender?.LocalEndpoint is { } endpoint ? $"{_sender.AdvertisedHost}:{endpoint.Port}" : null;
+    /// <summary>The transfer listener's advertised address, for logs and server_info; null on a generation server.</summary>
+    public string? TransferEndpoint => _sender?.LocalEndpoint is { } endpoint
+        ? (_sender.AdvertisedHost.Contains(':', StringComparison.Ordinal) ? $"[{_sender.AdvertisedHost}]:{endpoint.Port}" : $"{_sender.AdvertisedHost}:{endpoint.Port}")
+        : null;
 
     public KvTransferStats? SenderStats => _sender?.Stats;
 
@@ -82,10 +87,13 @@ internal sealed class DisaggregationService : IAsyncDisposable
     /// <summary>A fresh TensorRT-LLM-style integer id for a context-only request.</summary>
     public long NextContextRequestId() => Interlocked.Increment(ref _nextContextId);
 
-    /// <summary>Makes a finished context-only request's held blocks pullable and describes them for the generation server.</summary>
-    public DisaggregatedParams ContextParams(string engineRequestId, long contextRequestId, IReadOnlyList<int> firstTokens)
+    /// <summary>
+    /// Makes a finished context-only request's held blocks pullable and describes them for the generation server;
+    /// <paramref name="arrivedOn"/> (the request's local address) is what a wildcard-bound listener advertises.
+    /// </summary>
+    public DisaggregatedParams ContextParams(string engineRequestId, long contextRequestId, IReadOnlyList<int> firstTokens, IPAddress? arrivedOn)
     {
-        var state = _sender!.Register(engineRequestId);
+        var state = _sender!.Register(engineRequestId, arrivedOn);
         return new DisaggregatedParams
         {
             RequestType = DisaggregatedRequestType.ContextOnly,

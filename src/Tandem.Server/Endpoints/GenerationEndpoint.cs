@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tandem.Contracts;
@@ -15,7 +16,7 @@ namespace Tandem.Server.Endpoints;
 /// </summary>
 internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 {
-    private readonly record struct ResponseExtras(long ContextRequestId, bool Recomputed);
+    private readonly record struct ResponseExtras(long ContextRequestId, bool Recomputed, IPAddress? ArrivedOn);
 
     private const long MaxBodyBytes = 64L << 20;
 
@@ -81,7 +82,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         }
 
         var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
-        var extras = new ResponseExtras(contextRequestId, recomputed);
+        var extras = new ResponseExtras(contextRequestId, recomputed, context.Connection.LocalIpAddress);
         var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens.Count > 0 ? state.ServedModelName : string.Empty);
         var latency = new LatencyTracker(state.Metrics);
         try
@@ -199,7 +200,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         {
             var first = result.GeneratedTokenIds.Take(1).ToList();
             return result.EngineReason == Engine.Execution.FinishReason.ContextDone
-                ? state.Disaggregation.ContextParams(plan.Request.Id, extras.ContextRequestId, first)
+                ? state.Disaggregation.ContextParams(plan.Request.Id, extras.ContextRequestId, first, extras.ArrivedOn)
                 : new DisaggregatedParams { RequestType = DisaggregatedRequestType.ContextOnly, FirstGenTokens = first, CtxRequestId = extras.ContextRequestId };
         }
 
