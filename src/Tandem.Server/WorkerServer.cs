@@ -129,6 +129,9 @@ public static class WorkerServer
             kestrel.Limits.MaxRequestBodySize = null;
             switch (settings.Host)
             {
+                case "localhost" when settings.Port == 0:
+                    kestrel.Listen(IPAddress.Loopback, 0); // Kestrel cannot pick a free port for both localhost addresses
+                    break;
                 case "localhost":
                     kestrel.ListenLocalhost(settings.Port);
                     break;
