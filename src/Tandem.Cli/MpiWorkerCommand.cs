@@ -70,14 +70,15 @@ internal static class MpiWorkerCommand
                 return DisaggregatedCommand.InvalidConfigExitCode;
             }
 
+            using var signals = new StopSignals(cancellationToken);
             await Console.Error.WriteLineAsync($"{rank}{(assignment.IsLeader ? "runs" : "serves as a shard of")} {assignment.Instance} (world of {world!.Size} from {world.Source})");
             if (!assignment.IsLeader)
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(Timeout.Infinite, signals.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                 return 0;
             }
 
-            return await ExitGuard.Hold(WorkerServer.RunAsync(settings!.Settings!, cancellationToken));
+            return await ExitGuard.Hold(WorkerServer.RunAsync(settings!.Settings!, signals.Token));
         });
         return command;
     }

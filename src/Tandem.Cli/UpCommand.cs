@@ -59,7 +59,8 @@ internal static class UpCommand
                 LogLevel = parse.GetValue(logLevel),
                 StartTimeout = TimeSpan.FromSeconds(parse.GetValue(startTimeout)),
             };
-            return await LocalDeployment.RunAsync(loaded.Config!, plan.Plan, options, new LaunchOutput(Console.Out, Console.Error), cancellationToken);
+            using var signals = new StopSignals(cancellationToken);
+            return await LocalDeployment.RunAsync(loaded.Config!, plan.Plan, options, new LaunchOutput(Console.Out, Console.Error), signals.Token);
         });
         return command;
     }

@@ -40,11 +40,19 @@ public sealed class LocalDeployment : IDisposable
     public static Task<int> RunAsync(RouterConfig config, InstancePlan plan, UpOptions options, LaunchOutput output, CancellationToken cancellationToken) =>
         ExitGuard.Hold(RunOwnedAsync(config, plan, options, output, cancellationToken));
 
+    /// <summary>Runs the deployment until <paramref name="cancellationToken"/> or a failure; every child has exited when it returns.</summary>
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
+            if (await PortsInUseAsync().ConfigureAwait(false) is { } busy)
+            {
+                _output.Error($"startup failed: {busy}");
+                return 1;
+            }
+
             StartAll();
             var failure = await WaitHealthyAsync(stopping.Token).ConfigureAwait(false);
             if (failure is not null)
@@ -230,6 +238,28 @@ public sealed class LocalDeployment : IDisposable
         _output.Line("up", "every child has exited");
     }
 
+    /// <summary>Null when no planned address answers a connection, else which ones do (another server, or an earlier deployment still running).</summary>
+    private async Task<string?> PortsInUseAsync()
+    {
+        var addresses = _plan.Instances.Select(i => (i.Label, Url: Probe(i.Url))).Append(($"router:{_config.Port}", Probe(Endpoint)));
+        var busy = new List<string>();
+        foreach (var (label, url) in addresses)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), _options.Time);
+            try
+            {
+                await client.ConnectAsync(url.IdnHost, url.Port, timeout.Token).ConfigureAwait(false);
+                busy.Add($"{url.Authority} ({label})");
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        return busy.Count == 0 ? null : $"already in use: {string.Join(", ", busy)}; stop what listens there or change the config's urls/port";
+    }
+
     private async Task<bool> IsHealthyAsync(Uri health, CancellationToken cancellationToken)
     {
         try
@@ -244,7 +274,7 @@ public sealed class LocalDeployment : IDisposable
     }
 
     /// <summary>A wildcard bind address is probed on loopback.</summary>
-    private static Uri Probe(Uri health) => health.IdnHost is "0.0.0.0" or "::" ? new UriBuilder(health) { Host = health.IdnHost == "::" ? "[::1]" : "127.0.0.1" }.Uri : health;
+    private static Uri Probe(Uri url) => url.IdnHost is "0.0.0.0" or "::" ? new UriBuilder(url) { Host = url.IdnHost == "::" ? "[::1]" : "127.0.0.1" }.Uri : url;
 
     private static string Tail(ChildProcess child) =>
         child.LastLines.Count == 0 ? " (it wrote nothing)" : "; its last lines:\n" + string.Join("\n", child.LastLines.Select(l => "    " + l));

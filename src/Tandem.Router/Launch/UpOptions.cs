@@ -16,7 +16,7 @@ public sealed record UpOptions
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(180);
 
     /// <summary>How long a child may take to exit after SIGTERM before it is killed.</summary>
-    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>First restart delay; each further one doubles, up to <see cref="MaxRestartDelay"/>.</summary>
     public TimeSpan FirstRestartDelay { get; init; } = TimeSpan.FromSeconds(1);
