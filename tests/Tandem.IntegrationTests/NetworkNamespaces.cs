@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 
 namespace Tandem.IntegrationTests;
 
@@ -95,8 +94,8 @@ internal sealed class NetworkNamespaces : IAsyncDisposable
     public HttpClient Client(string host) => new(new CurlHandler(Namespace(host))) { Timeout = TimeSpan.FromSeconds(150) };
 
     /// <summary>Starts <c>dotnet tandem.dll ARGS</c> inside the host's namespace.</summary>
-    public NamespacedProcess Start(string host, string name, string workingDirectory, params string[] arguments) =>
-        NamespacedProcess.Start(name, workingDirectory, ["ip", "netns", "exec", Namespace(host), "dotnet", Path.Combine(AppContext.BaseDirectory, "tandem.dll"), .. arguments]);
+    public TandemProcess Start(string host, string name, string workingDirectory, params string[] arguments) =>
+        TandemProcess.StartCommand(name, workingDirectory, ["ip", "netns", "exec", Namespace(host), "dotnet", Path.Combine(AppContext.BaseDirectory, "tandem.dll"), .. arguments]);
 
     /// <summary>Deletes every namespace this instance made (the links and the bridge go with them).</summary>
     public async ValueTask DisposeAsync()
@@ -214,105 +213,6 @@ internal sealed class NetworkNamespaces : IAsyncDisposable
             {
                 File.Delete(body);
             }
-        }
-    }
-}
-
-/// <summary>A process started in a namespace, its output kept for failure messages; disposing kills it and waits.</summary>
-internal sealed class NamespacedProcess : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private NamespacedProcess(Process process, string name)
-    {
-        _process = process;
-        Name = name;
-    }
-
-    public string Name { get; }
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    public static NamespacedProcess Start(string name, string workingDirectory, IReadOnlyList<string> command)
-    {
-        var info = new ProcessStartInfo(command[0]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in command.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info };
-        var wrapper = new NamespacedProcess(process, name);
-        process.OutputDataReceived += (_, e) => wrapper.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => wrapper.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return wrapper;
-    }
-
-    /// <summary>Polls GET url (through <paramref name="http"/>) until it answers 200, failing with the output otherwise.</summary>
-    public async Task WaitHealthyAsync(HttpClient http, Uri health, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (_process.HasExited)
-            {
-                Assert.Fail($"{Name} exited with {_process.ExitCode} before it was healthy:\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(health);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"{Name} was not healthy within {timeout.TotalSeconds} s:\n{Output}");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            // `ip netns exec` replaces itself with the command, so this is the dotnet process itself.
-            _process.Kill(entireProcessTree: true);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
         }
     }
 }

@@ -37,12 +37,14 @@ internal sealed class TandemProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static TandemProcess Start(string name, string workingDirectory, params string[] arguments)
+    public static TandemProcess Start(string name, string workingDirectory, params string[] arguments) =>
+        StartCommand(name, workingDirectory, ["dotnet", Path.Combine(AppContext.BaseDirectory, "tandem.dll"), .. arguments]);
+
+    /// <summary>Starts any command line (e.g. <c>ip netns exec NS dotnet tandem.dll ...</c>) with its output kept.</summary>
+    public static TandemProcess StartCommand(string name, string workingDirectory, IReadOnlyList<string> command)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "tandem.dll");
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
+        var info = new ProcessStartInfo(command[0]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in command.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
