@@ -39,7 +39,7 @@ internal sealed unsafe class GgufTensorLoader
         var headDim = ropeHeads > 0 ? rows / ropeHeads : 0;
         for (var r = 0; r < rows; r++)
         {
-            var from = ropeHeads > 0 ? InterleavedRow(r, headDim) : r;
+            var from = ropeHeads > 0 ? GgufRopeOrder.InterleavedRow(r, headDim) : r;
             var src = new ReadOnlySpan<byte>(source + (from * rowBytes), checked((int)rowBytes));
             var dst = new Span<byte>(data + (r * outRowBytes), checked((int)outRowBytes));
             if (stored is not null)
@@ -61,15 +61,6 @@ internal sealed unsafe class GgufTensorLoader
         var values = new float[length];
         GgufDequantizer.ToSingle(File.Bytes(t), t.Type, values);
         return values;
-    }
-
-    /// <summary>The GGUF row that holds rotate-half row <paramref name="row"/>.</summary>
-    internal static int InterleavedRow(int row, int headDim)
-    {
-        var head = row / headDim;
-        var local = row % headDim;
-        var half = headDim / 2;
-        return (head * headDim) + (local < half ? 2 * local : (2 * (local - half)) + 1);
     }
 
     private static DType? StoredDType(GgufTensorType type) => type switch
