@@ -9,6 +9,8 @@ namespace Tandem.Engine.Tests.Gguf;
 /// <summary>
 /// stories260K as GGUF against llama.cpp's greedy outputs. The golden files are llama-simple's
 /// output: "&lt;s&gt;", the prompt " Once upon a time", 200 generated tokens, then a newline.
+/// Q8_0 is dequantized to fp32 at load, and still reproduces llama.cpp's own Q8_0 text (which
+/// differs from the f32 text) for all 200 tokens.
 /// </summary>
 public class GgufStoriesTests
 {
@@ -18,6 +20,7 @@ public class GgufStoriesTests
     [Theory]
     [InlineData("f32")]
     [InlineData("f16")]
+    [InlineData("q8_0")]
     public async Task Greedy_200_tokens_reproduce_llama_cpp_exactly(string type)
     {
         var tokenizer = Tokenizer.Load(TestModels.Stories);
@@ -28,19 +31,6 @@ public class GgufStoriesTests
         Assert.Equal(GoldenTokens, outcome.Tokens.Count);
         Assert.Equal(golden, Prompt + tokenizer.Decode([.. outcome.Tokens]));
         await h.AssertPoolFullAsync();
-    }
-
-    [Fact]
-    public async Task Q8_0_dequantized_matches_llama_cpp_for_the_first_32_tokens()
-    {
-        // llama.cpp also quantizes the activations to Q8_0 in its Q8_0 matmuls; dequantizing to
-        // fp32 computes more exactly, so the texts part later (first difference near token 120).
-        var tokenizer = Tokenizer.Load(TestModels.Stories);
-        var golden = Golden("q8_0");
-        await using var h = GgufTestModels.Open(GgufTestModels.Stories("q8_0"));
-        var outcome = await h.GreedyAsync(tokenizer.Encode(Prompt), 32);
-        var text = Prompt + tokenizer.Decode([.. outcome.Tokens]);
-        Assert.StartsWith(text, golden, StringComparison.Ordinal);
     }
 
     [Fact]
