@@ -16,7 +16,7 @@ internal static class BenchCommand
         var batches = new Option<int[]>("--batch") { Description = "Decode batch sizes", DefaultValueFactory = _ => [1, 16], AllowMultipleArgumentsPerToken = true };
 
         var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches };
-        engine.SetAction(async (parse, cancellationToken) =>
+        engine.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var batchSizes = parse.GetValue(batches)!;
             var prefillTokens = parse.GetValue(prefill);
@@ -48,7 +48,7 @@ internal static class BenchCommand
             }
 
             return 0;
-        });
-        return new Command("bench", "Benchmarks") { engine };
+        }));
+        return new Command("bench", "Benchmarks") { engine, BenchServeCommand.Create() };
     }
 }

@@ -10,7 +10,7 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "Model directory in Hugging Face layout, or a Hugging Face repo id (org/name[@revision])" };
+        var model = new Argument<string>("MODEL") { Description = "Model directory in Hugging Face layout, a Hugging Face repo id (org/name[@revision]), or a .gguf file" };
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text", Required = true };
         var maxTokens = Options.Named<int>("--max-tokens", "Most tokens to generate", 128);
         var temperature = Options.Named<float>("--temperature", "Sampling temperature; 0 is greedy", 0f);
@@ -19,9 +19,10 @@ internal static class GenerateCommand
         var seed = Options.Named<ulong?>("--seed", "Random seed (same seed, same output)", null);
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user message in the model's chat template" };
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
+        var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (Hugging Face layout); required for a GGUF model file", null);
 
-        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads };
-        command.SetAction(async (parse, cancellationToken) =>
+        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer };
+        command.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var options = new EngineOptions
             {
@@ -29,7 +30,7 @@ internal static class GenerateCommand
                 MaxBatchSize = 1,
                 KvCacheMemoryBytes = 1L << 30,
             };
-            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Tandem.Engine.Hub.ConsoleProgressBar.ForStandardError(), cancellationToken: cancellationToken);
+            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Tandem.Engine.Hub.ConsoleProgressBar.ForStandardError(), tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
             var sampling = new SamplingParams
             {
                 Temperature = parse.GetValue(temperature),
@@ -54,7 +55,7 @@ internal static class GenerateCommand
             await Console.Error.WriteLineAsync(
                 $"prefill: {report.PromptTokens} tokens, {report.PrefillTokensPerSecond:F1} tok/s | decode: {report.GeneratedTokens} tokens, {report.DecodeTokensPerSecond:F1} tok/s | {local.Engine.ThreadCount} threads | finish: {report.Finish}");
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Tandem.Engine.ChatTemplates;
 using Tandem.Engine.Execution;
+using Tandem.Engine.Gguf;
 using Tandem.Engine.Hub;
 using Tandem.Engine.Models;
 using Tandem.Engine.Tokenization;
@@ -53,19 +54,32 @@ public sealed class LocalModel : IAsyncDisposable
         string? chatTemplateFile = null,
         CancellationToken cancellationToken = default)
     {
+        if (File.Exists(modelArgument) && modelArgument.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            return Load(modelArgument, options, loggerFactory, timeProvider, tokenizerDirectory, chatTemplateFile);
+        }
+
         var directory = await ModelLocator.ResolveAsync(modelArgument, new HubOptions(), downloadProgress, cancellationToken).ConfigureAwait(false);
         return Load(directory, options, loggerFactory, timeProvider, tokenizerDirectory, chatTemplateFile);
     }
 
-    /// <summary>Loads a model from a local directory in Hugging Face layout.</summary>
+    /// <summary>
+    /// Loads a model from a local directory in Hugging Face layout, or from a GGUF file (its tokenizer
+    /// then comes from <paramref name="tokenizerDirectory"/>: reading it from GGUF metadata is not built yet).
+    /// </summary>
     public static LocalModel Load(string directory, EngineOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, string? tokenizerDirectory = null, string? chatTemplateFile = null)
     {
-        var config = ModelConfigLoader.Load(directory);
+        var gguf = File.Exists(directory) && directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+        if (gguf && tokenizerDirectory is null)
+        {
+            throw new ArgumentException($"{directory} is a GGUF file: give its tokenizer with --tokenizer DIR (a Hugging Face model directory); tokenizers from GGUF metadata are not supported yet");
+        }
+
         var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
         var template = chatTemplateFile is not null
             ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
             : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
-        var weights = LlamaWeightsLoader.Load(directory, config);
+        var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
         try
         {
             var fingerprint = ModelFingerprint.Compute(directory);
@@ -77,6 +91,12 @@ public sealed class LocalModel : IAsyncDisposable
             weights.Dispose();
             throw;
         }
+    }
+
+    private static (ModelConfig Config, LlamaWeights Weights) LoadSafetensors(string directory)
+    {
+        var config = ModelConfigLoader.Load(directory);
+        return (config, LlamaWeightsLoader.Load(directory, config));
     }
 
     /// <summary>Renders messages with the chat template and tokenizes the result (the template supplies BOS when it has one).</summary>

@@ -11,6 +11,7 @@ public static class ModelFingerprint
 {
     private const int SampleBytes = 64 * 1024;
 
+    /// <summary>Of a Hugging Face model directory, or of one model file (GGUF).</summary>
     public static string Compute(string modelDirectory)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -20,7 +21,9 @@ public static class ModelFingerprint
             hash.AppendData(File.ReadAllBytes(config));
         }
 
-        var files = Directory.GetFiles(modelDirectory, "*.safetensors").Order(StringComparer.Ordinal);
+        IEnumerable<string> files = File.Exists(modelDirectory)
+            ? [modelDirectory]
+            : Directory.GetFiles(modelDirectory, "*.safetensors").Order(StringComparer.Ordinal);
         var buffer = new byte[SampleBytes];
         foreach (var file in files)
         {

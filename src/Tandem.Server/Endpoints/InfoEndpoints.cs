@@ -78,6 +78,7 @@ internal sealed class InfoEndpoints(ServerState state)
             state.ServedModelName,
             state.Model.Directory,
             c.TorchDtype.ToString().ToLowerInvariant(),
+            c.VocabSize,
             new KvLayoutInfo(layout.ModelFingerprint, layout.Layers, layout.KvHeads, layout.HeadDim, layout.DType, layout.TokensPerBlock),
             new LimitsInfo(state.Settings.MaxBatchSize, state.Settings.MaxNumTokens, engine.MaxSeqLen, state.Settings.MaxWaitingRequests),
             new KvBlocksInfo(stats.KvBlocksTotal, stats.KvBlocksFree, stats.KvBlocksUsed, engine.KvCapacityTokens),
@@ -98,7 +99,7 @@ internal sealed class InfoEndpoints(ServerState state)
 
 internal sealed record VersionInfo(string Version);
 
-internal sealed record ServerInfo(string Role, string Model, string ModelPath, string Dtype, KvLayoutInfo KvCacheLayout, LimitsInfo Limits, KvBlocksInfo KvBlocks, LoadInfo Load, int Threads, string? KvTransferEndpoint, string Version);
+internal sealed record ServerInfo(string Role, string Model, string ModelPath, string Dtype, int VocabSize, KvLayoutInfo KvCacheLayout, LimitsInfo Limits, KvBlocksInfo KvBlocks, LoadInfo Load, int Threads, string? KvTransferEndpoint, string Version);
 
 internal sealed record KvLayoutInfo(string ModelFingerprint, int Layers, int KvHeads, int HeadDim, string Dtype, int TokensPerBlock);
 
