@@ -75,13 +75,13 @@ public sealed class LocalModel : IAsyncDisposable
             throw new ArgumentException($"{directory} is a GGUF file: give its tokenizer with --tokenizer DIR (a Hugging Face model directory); tokenizers from GGUF metadata are not supported yet");
         }
 
-        var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
-        var template = chatTemplateFile is not null
-            ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
-            : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
         var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
         try
         {
+            var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
+            var template = chatTemplateFile is not null
+                ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
+                : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
             var fingerprint = ModelFingerprint.Compute(directory);
             var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
             return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint);
