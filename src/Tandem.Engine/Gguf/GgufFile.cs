@@ -1,5 +1,5 @@
-using System.IO.MemoryMappedFiles;
 using Tandem.Engine.Models;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Gguf;
 
@@ -20,16 +20,16 @@ public sealed unsafe class GgufFile : IDisposable
     public const int DefaultAlignment = 32;
     private const int MaxDimensions = 4;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MappedFile _file;
     private readonly byte* _base;
     private bool _disposed;
 
-    private GgufFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length)
+    private GgufFile(string path, MappedFile file)
     {
         Path = path;
-        _map = map;
-        _view = view;
+        _file = file;
+        var basePointer = file.Base;
+        var length = file.Length;
         _base = basePointer;
         Length = length;
         var reader = new GgufReader(basePointer, length, path);
@@ -68,43 +68,14 @@ public sealed unsafe class GgufFile : IDisposable
     /// <exception cref="ModelLoadException">The file cannot be opened, is not GGUF v2/v3, is truncated, or holds a tensor type other than F32, F16, BF16, Q8_0, Q4_0; the message names the file.</exception>
     public static GgufFile Open(string path)
     {
-        FileStream stream;
+        var file = MappedFile.Open(path, 24, "GGUF");
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException(path, [$"cannot open: {e.Message}"], e);
-        }
-
-        var length = stream.Length;
-        if (length < 24)
-        {
-            stream.Dispose();
-            throw new ModelLoadException(path, [$"truncated: {length} bytes, too short for a GGUF header"]);
-        }
-
-        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        MemoryMappedViewAccessor? view = null;
-        var acquired = false;
-        try
-        {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            acquired = true;
-            return new GgufFile(path, map, view, pointer + view.PointerOffset, length);
+            return new GgufFile(path, file);
         }
         catch
         {
-            if (acquired)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            view?.Dispose();
-            map.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -127,9 +98,7 @@ public sealed unsafe class GgufFile : IDisposable
         }
 
         _disposed = true;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        _file.Dispose();
     }
 
     private static uint ReadVersion(GgufReader reader, string path)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using System.Text.Json;
 using Tandem.Engine.Models;
 
@@ -17,17 +16,17 @@ public sealed unsafe class SafetensorsFile : IDisposable
 {
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MappedFile _file;
     private readonly byte* _base;
     private readonly long _dataStart;
     private bool _disposed;
 
-    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length)
+    private SafetensorsFile(string path, MappedFile file)
     {
         Path = path;
-        _map = map;
-        _view = view;
+        _file = file;
+        var basePointer = file.Base;
+        var length = file.Length;
         _base = basePointer;
         Length = length;
         (Tensors, _dataStart) = ParseHeader(path, new ReadOnlySpan<byte>(basePointer, (int)Math.Min(length, 8 + MaxHeaderBytes)), length);
@@ -41,43 +40,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
-        FileStream stream;
+        var file = MappedFile.Open(path, 8, "safetensors");
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException(path, [$"cannot open: {e.Message}"], e);
-        }
-
-        var length = stream.Length;
-        if (length < 8)
-        {
-            stream.Dispose();
-            throw new ModelLoadException(path, [$"truncated: {length} bytes, too short for a safetensors header"]);
-        }
-
-        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        MemoryMappedViewAccessor? view = null;
-        var acquired = false;
-        try
-        {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            acquired = true;
-            return new SafetensorsFile(path, map, view, pointer + view.PointerOffset, length);
+            return new SafetensorsFile(path, file);
         }
         catch
         {
-            if (acquired)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-
-            view?.Dispose();
-            map.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -100,9 +70,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
 
         _disposed = true;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        _file.Dispose();
     }
 
     private static (Dictionary<string, SafetensorsTensor> Tensors, long DataStart) ParseHeader(string path, ReadOnlySpan<byte> file, long length)
