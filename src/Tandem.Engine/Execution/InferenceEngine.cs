@@ -38,7 +38,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly Scheduler _scheduler;
     private readonly KernelThreads _threads;
     private readonly LlamaWeights _weights;
-    private readonly Dictionary<string, HeldKv> _held = [];
+    private readonly HeldKvStore _held;
     private readonly HashSet<string> _active = [];
     private readonly HashSet<int> _eos;
     private readonly StepPlan _plan = new();
@@ -85,6 +85,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
         _threads = new KernelThreads(options.Threads ?? Environment.ProcessorCount);
         _cache = new PagedKvCache(Layout, blocks);
+        _held = new HeldKvStore(_cache);
         var maxTokens = Math.Min(options.MaxNumTokens, options.MaxBatchSize * maxSeqLen);
         _model = new LlamaModel(config, weights, _threads, maxTokens, options.MaxBatchSize, maxSeqLen);
         _scheduler = new Scheduler(_cache, options.MaxBatchSize, maxTokens);
@@ -328,7 +329,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private bool WaitForCommand(ChannelReader<EngineCommand> reader)
     {
         var wait = reader.WaitToReadAsync().AsTask();
-        var deadline = NextLeaseDeadline();
+        var deadline = _held.NextDeadline();
         if (deadline is { } d)
         {
             var delay = d - _time.GetUtcNow();
@@ -354,10 +355,10 @@ public sealed class InferenceEngine : IAsyncDisposable
                 CancelRequest(c.RequestId);
                 break;
             case EngineCommand.Export e:
-                e.Result.SetResult(Export(e.RequestId));
+                e.Result.SetResult(_held.Export(e.RequestId));
                 break;
             case EngineCommand.Release r:
-                r.Result.SetResult(ReleaseHeld(r.RequestId));
+                r.Result.SetResult(_held.Release(r.RequestId));
                 break;
             case EngineCommand.Inspect i:
                 i.Result.SetResult(Stats());
@@ -368,7 +369,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private void Admit(Sequence sequence)
     {
         Interlocked.Decrement(ref _queued);
-        if (!_active.Add(sequence.Id) || _held.ContainsKey(sequence.Id))
+        if (!_active.Add(sequence.Id) || _held.Contains(sequence.Id))
         {
             _active.Remove(sequence.Id);
             Complete(sequence, FinishReason.Rejected, $"a request with id '{sequence.Id}' is already running");
@@ -474,8 +475,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         if (reason == FinishReason.ContextDone)
         {
-            _held[sequence.Id] = new HeldKv(sequence.Blocks.ToList(), sequence.Computed, _time.GetUtcNow() + _options.HeldKvTimeout);
-            sequence.Blocks.Clear();
+            _held.Hold(sequence.Id, sequence.Blocks, sequence.Computed, _time.GetUtcNow() + _options.HeldKvTimeout);
         }
         else
         {
@@ -501,78 +501,18 @@ public sealed class InferenceEngine : IAsyncDisposable
             return;
         }
 
-        ReleaseHeld(id);
-    }
-
-    private KvSnapshot? Export(string id)
-    {
-        if (!_held.TryGetValue(id, out var held))
-        {
-            return null;
-        }
-
-        var blockBytes = (int)Layout.BlockBytes;
-        var data = new byte[held.Blocks.Count * (long)blockBytes];
-        for (var b = 0; b < held.Blocks.Count; b++)
-        {
-            _cache.BlockBytes(held.Blocks[b]).CopyTo(data.AsSpan(b * blockBytes, blockBytes));
-        }
-
-        return new KvSnapshot(Layout, held.TokenCount, data);
-    }
-
-    private bool ReleaseHeld(string id)
-    {
-        if (!_held.Remove(id, out var held))
-        {
-            return false;
-        }
-
-        _cache.Pool.ReleaseAll(held.Blocks);
-        return true;
+        _held.Release(id);
     }
 
     private void ExpireLeases()
     {
-        if (_held.Count == 0)
+        if (_held.Count > 0 && _held.Expire(_time.GetUtcNow()) is { } expired)
         {
-            return;
-        }
-
-        var now = _time.GetUtcNow();
-        List<string>? expired = null;
-        foreach (var (id, held) in _held)
-        {
-            if (held.Deadline <= now)
+            foreach (var id in expired)
             {
-                (expired ??= []).Add(id);
+                EngineLog.LeaseExpired(_logger, id, _options.HeldKvTimeout.TotalSeconds);
             }
         }
-
-        if (expired is null)
-        {
-            return;
-        }
-
-        foreach (var id in expired)
-        {
-            ReleaseHeld(id);
-            EngineLog.LeaseExpired(_logger, id, _options.HeldKvTimeout.TotalSeconds);
-        }
-    }
-
-    private DateTimeOffset? NextLeaseDeadline()
-    {
-        DateTimeOffset? next = null;
-        foreach (var held in _held.Values)
-        {
-            if (next is null || held.Deadline < next)
-            {
-                next = held.Deadline;
-            }
-        }
-
-        return next;
     }
 
     private EngineStats Stats() => new(
@@ -614,11 +554,6 @@ public sealed class InferenceEngine : IAsyncDisposable
             }
         }
 
-        foreach (var id in _held.Keys.ToList())
-        {
-            ReleaseHeld(id);
-        }
+        _held.ReleaseAll();
     }
-
-    private sealed record HeldKv(List<int> Blocks, int TokenCount, DateTimeOffset Deadline);
 }
