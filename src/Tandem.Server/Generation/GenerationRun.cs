@@ -56,7 +56,7 @@ internal static class GenerationRun
                 var rest = matcher.Push(detokenizer.Flush()) + matcher.Flush();
                 if (rest.Length > 0 || pending.Count > 0)
                 {
-                    await onDelta(new TextDelta(rest, [.. pending])).ConfigureAwait(false);
+                    await onDelta(new TextDelta(rest, Snapshot(pending))).ConfigureAwait(false);
                 }
 
                 return new RunResult(OpenAiReason(e.Finish), promptTokens, generated.Count, generated, e.Finish, e.Message);
@@ -83,13 +83,16 @@ internal static class GenerationRun
 
             if (text.Length > 0 || (matcher.Matched && pending.Count > 0))
             {
-                await onDelta(new TextDelta(text, [.. pending])).ConfigureAwait(false);
+                await onDelta(new TextDelta(text, Snapshot(pending))).ConfigureAwait(false);
                 pending.Clear();
             }
         }
 
         throw new InvalidOperationException("the engine closed a request's stream without a final event");
     }
+
+    /// <summary>The tokens a delta carries; no copy on the common path without logprobs.</summary>
+    private static IReadOnlyList<GeneratedToken> Snapshot(List<GeneratedToken> pending) => pending.Count == 0 ? [] : [.. pending];
 
     /// <summary>The text a token stands for on its own: SentencePiece's ▁ as a space.</summary>
     public static string TokenText(Tokenizer tokenizer, int tokenId) =>
