@@ -53,10 +53,13 @@ public class ServeBenchmarkTests
             Assert.InRange(o.OutputTokens, 3, 9);
             Assert.Equal(o.OutputTokens - 1, o.Itls.Count);
             Assert.True(o.Ttft >= 0.004, $"ttft {o.Ttft}");
-            Assert.All(o.Itls, itl => Assert.True(itl >= 0.003, $"itl {itl}"));
-            Assert.True(o.Latency >= o.Ttft);
+            // The server sleeps 5 ms before each chunk, but TCP may deliver two chunks together, so a single
+            // gap can be near zero; only the span from the start to the last chunk is bounded by the sleeps.
+            Assert.All(o.Itls, itl => Assert.True(itl >= 0, $"itl {itl}"));
+            Assert.True(o.Ttft + o.Itls.Sum() >= 0.004 * o.OutputTokens, $"ttft {o.Ttft} + itls {o.Itls.Sum()} for {o.OutputTokens} tokens");
+            Assert.True(o.Latency >= o.Ttft + o.Itls.Sum() - 1e-9);
         });
-        Assert.True(m.Itl.MeanMs >= 4, $"mean ITL {m.Itl.MeanMs} ms");
+        Assert.True(m.Itl.MeanMs > 0, $"mean ITL {m.Itl.MeanMs} ms");
         Assert.Equal(m.RequestThroughput, m.RequestGoodput!.Value, 9);
         Assert.Equal(12, progress.Count);
         Assert.Equal(12, progress.Max());
