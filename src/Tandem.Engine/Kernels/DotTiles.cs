@@ -236,8 +236,19 @@ internal static unsafe class DotTiles
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Fma2(Vector512<float> acc, Vector512<float> a, Vector512<float> b, Vector512<float> xa, Vector512<float> xb) =>
-        Vector512.FusedMultiplyAdd(b, xb, Vector512.FusedMultiplyAdd(a, xa, acc));
+    private static Vector512<float> Fma2(Vector512<float> acc, Vector512<float> a, Vector512<float> b, Vector512<float> xa, Vector512<float> xb)
+    {
+        // Two statements with the accumulator as the addend, through the x86 intrinsic: the JIT then
+        // emits vfmadd231ps into the accumulator. Vector512.FusedMultiplyAdd(b, xb, fma(a, xa, acc))
+        // computes the same values but made it copy a register around every second FMA (-15%).
+        if (Avx512F.IsSupported)
+        {
+            acc = Avx512F.FusedMultiplyAdd(xa, a, acc);
+            return Avx512F.FusedMultiplyAdd(xb, b, acc);
+        }
+
+        return Vector512.FusedMultiplyAdd(b, xb, Vector512.FusedMultiplyAdd(a, xa, acc));
+    }
 
     /// <summary>Copies a row's last partial chunk (at <paramref name="source"/>) into a zeroed 128-byte buffer.</summary>
     private static void PadTail(byte* source, byte* buffer, int bytes)
