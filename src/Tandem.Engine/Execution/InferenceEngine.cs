@@ -42,6 +42,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly HashSet<string> _active = [];
     private readonly HashSet<int> _eos;
     private readonly StepPlan _plan = new();
+    private long _stepAllocatedBytes;
     private readonly ForwardBatch _batch;
     private readonly float[] _logits;
     private readonly Thread _thread;
@@ -182,7 +183,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var seed = request.Sampling.Seed ?? (ulong)Random.Shared.NextInt64();
         var sampler = new Sampler(request.Sampling, Config.VocabSize, [.. request.PromptTokens], seed);
-        var sequence = new Sequence(request, sampler, events.Writer, Interlocked.Increment(ref _arrivals));
+        var sequence = new Sequence(request, sampler, events.Writer, Interlocked.Increment(ref _arrivals), MaxBlocks(request));
         var handle = new RequestHandle(request.Id, events.Reader, this);
         if (!_commands.Writer.TryWrite(new EngineCommand.Submit(sequence)))
         {
@@ -289,6 +290,13 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Blocks a request can ever hold (prompt plus max_tokens, validated against max_seq_len at submission).</summary>
+    private int MaxBlocks(EngineRequest request)
+    {
+        var tokens = Math.Min((long)request.PromptTokens.Count + request.MaxTokens, MaxSeqLen);
+        return (int)((tokens + Layout.TokensPerBlock - 1) / Layout.TokensPerBlock);
+    }
+
     private void Run()
     {
         try
@@ -304,10 +312,12 @@ public sealed class InferenceEngine : IAsyncDisposable
                 ExpireLeases();
                 if (_scheduler.HasWork)
                 {
+                    var allocated = GC.GetAllocatedBytesForCurrentThread();
                     _scheduler.Schedule(_plan);
                     if (!_plan.IsEmpty)
                     {
                         Step();
+                        _stepAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
                         continue;
                     }
                 }
@@ -525,7 +535,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         _steps,
         _promptTokens,
         _generatedTokens,
-        _scheduler.Preemptions);
+        _scheduler.Preemptions,
+        _stepAllocatedBytes);
 
     private void Shutdown()
     {

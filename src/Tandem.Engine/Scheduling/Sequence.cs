@@ -15,7 +15,8 @@ namespace Tandem.Engine.Scheduling;
 /// </summary>
 internal sealed class Sequence
 {
-    public Sequence(EngineRequest request, Sampler sampler, ChannelWriter<GenerationEvent> events, long arrival)
+    /// <summary>Sizes the block list once (<paramref name="maxBlocks"/>: all the sequence can ever hold), so decoding never grows it.</summary>
+    public Sequence(EngineRequest request, Sampler sampler, ChannelWriter<GenerationEvent> events, long arrival, int maxBlocks)
     {
         Request = request;
         Sampler = sampler;
@@ -24,6 +25,7 @@ internal sealed class Sequence
         Tokens = new List<int>(request.PromptTokens.Count + request.MaxTokens);
         Tokens.AddRange(request.PromptTokens);
         PromptLength = request.PromptTokens.Count;
+        Blocks = new List<int>(maxBlocks);
     }
 
     public EngineRequest Request { get; }
@@ -43,7 +45,7 @@ internal sealed class Sequence
 
     public int Computed { get; set; }
 
-    public List<int> Blocks { get; } = [];
+    public List<int> Blocks { get; }
 
     public int Generated => Tokens.Count - PromptLength;
 
