@@ -19,7 +19,7 @@ internal static class GenerateCommand
         var seed = Options.Named<ulong?>("--seed", "Random seed (same seed, same output)", null);
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user message in the model's chat template" };
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
-        var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (Hugging Face layout); required for a GGUF model file", null);
+        var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (Hugging Face layout); default: the model's own (a GGUF file's from its metadata)", null);
 
         var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer };
         command.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>

@@ -23,7 +23,7 @@ public static class ServeCommand
             Flag("--host", "HOST", "Address to listen on (default: 127.0.0.1)"),
             Flag("--port", "PORT", "HTTP port; 0 picks a free one (default: 8000)"),
             Flag("--backend", "NAME", "Inference backend: pytorch (TensorRT-LLM's default, accepted as a name for Tandem's CPU engine) or tandem"),
-            Flag("--tokenizer", "DIR", "Tokenizer directory (default: the model's)"),
+            Flag("--tokenizer", "DIR", "Tokenizer directory (default: the model's own; a GGUF file's from its metadata)"),
             Flag("--chat-template", "FILE", "Jinja chat template file (default: the model's)"),
             Flag("--max-batch-size", "N", "Most requests in one engine step (default: 64)"),
             Flag("--max-num-tokens", "N", "Most tokens in one engine step; longer prompts run in chunks (default: 8192)"),

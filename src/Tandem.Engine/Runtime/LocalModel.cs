@@ -13,7 +13,7 @@ namespace Tandem.Engine.Runtime;
 /// Everything needed to serve one model on this machine: its directory (resolved from a path or a
 /// Hugging Face repo id), config, weights, tokenizer, chat template, and the running engine.
 /// </summary>
-public sealed class LocalModel : IAsyncDisposable
+public sealed partial class LocalModel : IAsyncDisposable
 {
     private readonly LlamaWeights _weights;
 
@@ -64,24 +64,29 @@ public sealed class LocalModel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Loads a model from a local directory in Hugging Face layout, or from a GGUF file (its tokenizer
-    /// then comes from <paramref name="tokenizerDirectory"/>: reading it from GGUF metadata is not built yet).
+    /// Loads a model from a local directory in Hugging Face layout, or from a GGUF file. The tokenizer
+    /// and chat template come from <paramref name="tokenizerDirectory"/> when given, else from the
+    /// model: its directory, or the GGUF file's own <c>tokenizer.ggml.*</c> and <c>tokenizer.chat_template</c> metadata.
     /// </summary>
     public static LocalModel Load(string directory, EngineOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, string? tokenizerDirectory = null, string? chatTemplateFile = null)
     {
         var gguf = File.Exists(directory) && directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
-        if (gguf && tokenizerDirectory is null)
-        {
-            throw new ArgumentException($"{directory} is a GGUF file: give its tokenizer with --tokenizer DIR (a Hugging Face model directory); tokenizers from GGUF metadata are not supported yet");
-        }
-
         var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
         try
         {
-            var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
-            var template = chatTemplateFile is not null
-                ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
-                : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
+            var (tokenizer, ownTemplate) = gguf && tokenizerDirectory is null
+                ? LoadGgufTokenizer(directory)
+                : (Tokenizer.Load(tokenizerDirectory ?? directory), ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory));
+            if (gguf)
+            {
+                var logger = loggerFactory?.CreateLogger<LocalModel>();
+                if (logger?.IsEnabled(LogLevel.Information) == true)
+                {
+                    LogGgufTokenizer(logger, directory, tokenizerDirectory ?? "the GGUF file's own metadata");
+                }
+            }
+
+            var template = chatTemplateFile is not null ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile)) : ownTemplate;
             var fingerprint = ModelFingerprint.Compute(directory);
             var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
             return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint);
@@ -91,6 +96,16 @@ public sealed class LocalModel : IAsyncDisposable
             weights.Dispose();
             throw;
         }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GGUF model {Model}: tokenizer from {Source}")]
+    private static partial void LogGgufTokenizer(ILogger logger, string model, string source);
+
+    private static (Tokenizer Tokenizer, ChatTemplate? Template) LoadGgufTokenizer(string path)
+    {
+        using var file = GgufFile.Open(path);
+        var template = Tokenizer.GgufChatTemplate(file);
+        return (Tokenizer.FromGguf(file), template is null ? null : ChatTemplate.Parse(template));
     }
 
     private static (ModelConfig Config, LlamaWeights Weights) LoadSafetensors(string directory)

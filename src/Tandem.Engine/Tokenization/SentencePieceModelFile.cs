@@ -10,12 +10,13 @@ namespace Tandem.Engine.Tokenization;
 /// </summary>
 internal static class SentencePieceModelFile
 {
-    private const int PieceNormal = 1;
-    private const int PieceUnknown = 2;
-    private const int PieceControl = 3;
-    private const int PieceUserDefined = 4;
-    private const int PieceByte = 6;
-    private const int ModelTypeBpe = 2;
+    public const int PieceNormal = 1;
+    public const int PieceUnknown = 2;
+    public const int PieceControl = 3;
+    public const int PieceUserDefined = 4;
+    public const int PieceUnused = 5;
+    public const int PieceByte = 6;
+    public const int ModelTypeBpe = 2;
 
     public static TokenizerDefinition Read(string path)
     {
@@ -71,7 +72,8 @@ internal static class SentencePieceModelFile
         return Build(pieces, trainer, normalizer);
     }
 
-    private static TokenizerDefinition Build(List<(string Text, float Score, int Type)> pieces, TrainerSpec trainer, NormalizerSpec normalizer)
+    /// <summary>The definition of a SentencePiece BPE vocabulary: from a <c>tokenizer.model</c>, or the same fields from GGUF metadata.</summary>
+    public static TokenizerDefinition Build(List<(string Text, float Score, int Type)> pieces, TrainerSpec trainer, NormalizerSpec normalizer)
     {
         var texts = pieces.Select(p => (string?)p.Text).ToArray();
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -265,7 +267,7 @@ internal static class SentencePieceModelFile
     }
 
     /// <summary>The <c>TrainerSpec</c> fields encoding needs, with SentencePiece's defaults.</summary>
-    private sealed class TrainerSpec
+    internal sealed class TrainerSpec
     {
         public int ModelType { get; set; } = 1;
 
@@ -279,7 +281,7 @@ internal static class SentencePieceModelFile
     }
 
     /// <summary>The <c>NormalizerSpec</c> fields encoding needs, with SentencePiece's defaults.</summary>
-    private sealed class NormalizerSpec
+    internal sealed class NormalizerSpec
     {
         public string Name { get; set; } = "identity";
 

@@ -4,7 +4,7 @@ namespace Tandem.Engine.Tokenization;
 
 /// <summary>
 /// SentencePiece-style BPE tokenizer (Llama-2, TinyLlama, stories260K) loaded from a Hugging Face
-/// model directory. Immutable after <see cref="Load"/>; safe to use from several threads.
+/// model directory (<see cref="Load"/>) or from a GGUF file's metadata (<see cref="LoadGguf"/>). Immutable after <see cref="Load"/>; safe to use from several threads.
 /// </summary>
 /// <remarks>
 /// Encoding: added tokens found literally in the text become their ids; each piece of text between
@@ -54,6 +54,7 @@ public sealed class Tokenizer
         EosToken = config.EosToken ?? Piece(definition.EosId);
         BosId = BosToken is null ? null : RequireToken(BosToken, "bos_token");
         EosId = EosToken is null ? null : RequireToken(EosToken, "eos_token");
+        PadId = definition.PadId;
         var unkId = config.UnkToken is null ? definition.UnkId : RequireToken(config.UnkToken, "unk_token");
         AddBos = (config.AddBos ?? definition.AddBos ?? true) && BosId is not null;
         AddEos = (config.AddEos ?? definition.AddEos ?? false) && EosId is not null;
@@ -91,6 +92,9 @@ public sealed class Tokenizer
     public int? BosId { get; }
 
     public int? EosId { get; }
+
+    /// <summary>The padding token, when the tokenizer names one (GGUF's <c>tokenizer.ggml.padding_token_id</c>).</summary>
+    public int? PadId { get; }
 
     public string? BosToken { get; }
 
@@ -138,6 +142,25 @@ public sealed class Tokenizer
             throw new TokenizerLoadException($"{modelDirectory}: cannot read tokenizer files ({e.Message})", e);
         }
     }
+
+    /// <summary>Loads the tokenizer that the GGUF file at <paramref name="path"/> carries in its <c>tokenizer.ggml.*</c> metadata.</summary>
+    /// <exception cref="TokenizerLoadException">A key is missing or mistyped, or the tokenizer is not SentencePiece BPE ("llama"); the message names the file and the key.</exception>
+    /// <exception cref="Models.ModelLoadException">The file is not a readable GGUF file.</exception>
+    public static Tokenizer LoadGguf(string path)
+    {
+        using var file = Gguf.GgufFile.Open(path);
+        return FromGguf(file);
+    }
+
+    /// <inheritdoc cref="LoadGguf"/>
+    public static Tokenizer FromGguf(Gguf.GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new Tokenizer(GgufTokenizerFile.Read(file), TokenizerConfigFile.None);
+    }
+
+    /// <summary>The GGUF file's own chat template source (<c>tokenizer.chat_template</c>), or null.</summary>
+    public static string? GgufChatTemplate(Gguf.GgufFile file) => GgufTokenizerFile.ChatTemplate(file);
 
     public int[] Encode(string text, bool addSpecialTokens = true)
     {

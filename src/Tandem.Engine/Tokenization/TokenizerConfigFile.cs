@@ -18,6 +18,9 @@ internal sealed record TokenizerConfigFile(
     public const string ConfigFileName = "tokenizer_config.json";
     public const string SpecialTokensMapFileName = "special_tokens_map.json";
 
+    /// <summary>No configuration: the tokenizer definition's own settings apply.</summary>
+    public static TokenizerConfigFile None { get; } = new(null, null, null, null, null, []);
+
     public static TokenizerConfigFile Read(string directory)
     {
         using var config = Parse(Path.Combine(directory, ConfigFileName));

@@ -24,6 +24,9 @@ internal sealed class TokenizerDefinition
 
     public int? EosId { get; init; }
 
+    /// <summary>The padding token; only GGUF metadata names one (<c>tokenizer.ggml.padding_token_id</c>).</summary>
+    public int? PadId { get; init; }
+
     public bool? AddBos { get; init; }
 
     public bool? AddEos { get; init; }

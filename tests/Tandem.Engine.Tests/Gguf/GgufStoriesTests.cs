@@ -10,7 +10,7 @@ namespace Tandem.Engine.Tests.Gguf;
 /// stories260K as GGUF against llama.cpp's greedy outputs. The golden files are llama-simple's
 /// output: "&lt;s&gt;", the prompt " Once upon a time", 200 generated tokens, then a newline.
 /// Q8_0 is dequantized to fp32 at load, and still reproduces llama.cpp's own Q8_0 text (which
-/// differs from the f32 text) for all 200 tokens.
+/// differs from the f32 text) for all 200 tokens. The tokenizer is each file's own (its metadata).
 /// </summary>
 public class GgufStoriesTests
 {
@@ -23,9 +23,10 @@ public class GgufStoriesTests
     [InlineData("q8_0")]
     public async Task Greedy_200_tokens_reproduce_llama_cpp_exactly(string type)
     {
-        var tokenizer = Tokenizer.Load(TestModels.Stories);
+        var path = GgufTestModels.Stories(type);
+        var tokenizer = Tokenizer.LoadGguf(path);
         var golden = Golden(type);
-        await using var h = GgufTestModels.Open(GgufTestModels.Stories(type));
+        await using var h = GgufTestModels.Open(path);
         var outcome = await h.GreedyAsync(tokenizer.Encode(Prompt), GoldenTokens);
 
         Assert.Equal(GoldenTokens, outcome.Tokens.Count);
@@ -36,7 +37,7 @@ public class GgufStoriesTests
     [Fact]
     public void F32_first_step_logits_equal_the_safetensors_model_within_1e_4()
     {
-        var prompt = Tokenizer.Load(TestModels.Stories).Encode(Prompt);
+        var prompt = Tokenizer.LoadGguf(GgufTestModels.Stories("f32")).Encode(Prompt);
         var reference = ModelConfigLoader.Load(TestModels.Stories);
         float[] expected;
         using (var weights = LlamaWeightsLoader.Load(TestModels.Stories, reference))
@@ -67,6 +68,29 @@ public class GgufStoriesTests
         Assert.True(c.TieWordEmbeddings);
         Assert.Equal(1, c.BosTokenId);
         Assert.Equal([2], c.EosTokenIds);
+    }
+
+    /// <summary>
+    /// The random-weight Llama-2 GGUF (F16, untied output, 32000 vocabulary) from the file alone:
+    /// llama-simple's output is "&lt;s&gt;", the prompt " Hello" (its "▁Hello" piece), 16 generated
+    /// tokens, then a newline.
+    /// </summary>
+    [Fact]
+    public async Task Tiny_random_llama_2_from_the_gguf_alone_reproduces_llama_cpp_greedy_16()
+    {
+        var path = SharedData.Require("models", "llama-2-tiny-random-gguf", "llama-2-tiny-random.gguf");
+        var text = File.ReadAllText(SharedData.Require("golden", "llama-2-tiny-random-greedy-16.txt"));
+        Assert.StartsWith("<s> Hello", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
+        var tokenizer = Tokenizer.LoadGguf(path);
+        var prompt = tokenizer.Encode("Hello");
+        Assert.Equal([1, 15043], prompt);
+
+        await using var h = GgufTestModels.Open(path);
+        var outcome = await h.GreedyAsync(prompt, 16);
+        Assert.Equal(16, outcome.Tokens.Count);
+        Assert.Equal(text["<s> ".Length..^1], tokenizer.Decode([.. prompt, .. outcome.Tokens]));
+        await h.AssertPoolFullAsync();
     }
 
     private static string Golden(string type)

@@ -3,13 +3,17 @@ using Tandem.Engine.Tokenization;
 namespace Tandem.Engine.Tests.Tokenization;
 
 /// <summary>
-/// Shared test inputs: the TinyLlama (Llama-2) tokenizer loaded from tokenizer.json and from
-/// tokenizer.model alone, and llama.cpp's Llama SentencePiece vectors.
+/// Shared test inputs: the TinyLlama (Llama-2) tokenizer loaded from tokenizer.json, from
+/// tokenizer.model alone, and from the metadata of llama.cpp's Llama-2 vocab-only GGUF; stories260K's
+/// the same ways (its GGUF being the f32 model file); and llama.cpp's Llama SentencePiece vectors.
 /// </summary>
 internal static class LlamaTokenizerFixture
 {
     public const string TinyLlama = "tinyllama-1.1b-chat-v1.0-tokenizer";
     public const string Stories = "stories260K";
+
+    /// <summary>The Llama-2 vocabulary from <c>tokenizer-vectors/ggml-vocab-llama-spm.gguf</c>'s metadata.</summary>
+    public const string LlamaGguf = TinyLlama + "/gguf";
 
     private const string Separator = "\n__ggml_vocab_test__\n";
 
@@ -19,16 +23,25 @@ internal static class LlamaTokenizerFixture
         [TinyLlama + "/model"] = new(() => Tokenizer.Load(SentencePieceOnlyCopy(TinyLlama))),
         [Stories + "/json"] = new(() => Tokenizer.Load(SharedData.Require("models", Stories))),
         [Stories + "/model"] = new(() => Tokenizer.Load(SentencePieceOnlyCopy(Stories))),
+        [LlamaGguf] = new(() => Tokenizer.LoadGguf(LlamaGgufPath())),
+        [Stories + "/gguf"] = new(() => Tokenizer.LoadGguf(StoriesGgufPath())),
     };
 
-    public static TheoryData<string> Sources => [TinyLlama + "/json", TinyLlama + "/model"];
+    public static TheoryData<string> Sources => [TinyLlama + "/json", TinyLlama + "/model", LlamaGguf];
 
-    public static TheoryData<string> AllSources => [TinyLlama + "/json", TinyLlama + "/model", Stories + "/json", Stories + "/model"];
+    public static TheoryData<string> AllSources => [TinyLlama + "/json", TinyLlama + "/model", LlamaGguf, Stories + "/json", Stories + "/model", Stories + "/gguf"];
 
-    /// <summary>"model/json" or "model/model": which model directory, and which tokenizer file it was loaded from.</summary>
+    public static string LlamaGgufPath() => SharedData.Require("tokenizer-vectors", "ggml-vocab-llama-spm.gguf");
+
+    public static string StoriesGgufPath() => SharedData.Require("models", "stories260K-gguf", "stories260K-f32.gguf");
+
+    /// <summary>
+    /// "model/json", "model/model" or "model/gguf": which model, and which tokenizer file it was loaded
+    /// from (tokenizer.json, tokenizer.model, or a GGUF file's metadata).
+    /// </summary>
     public static Tokenizer Get(string source)
     {
-        SharedData.Require("models", source.Split('/')[0]);
+        _ = source == LlamaGguf ? LlamaGgufPath() : source == Stories + "/gguf" ? StoriesGgufPath() : SharedData.Require("models", source.Split('/')[0]);
         lock (Loaded)
         {
             return Loaded[source].Value;

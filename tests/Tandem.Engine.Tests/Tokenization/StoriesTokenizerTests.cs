@@ -4,7 +4,7 @@ namespace Tandem.Engine.Tests.Tokenization;
 
 public class StoriesTokenizerTests
 {
-    public static TheoryData<string> Sources => [LlamaTokenizerFixture.Stories + "/json", LlamaTokenizerFixture.Stories + "/model"];
+    public static TheoryData<string> Sources => [LlamaTokenizerFixture.Stories + "/json", LlamaTokenizerFixture.Stories + "/model", LlamaTokenizerFixture.Stories + "/gguf"];
 
     [Theory]
     [MemberData(nameof(Sources))]
@@ -36,7 +36,7 @@ public class StoriesTokenizerTests
 
     [Theory]
     [MemberData(nameof(Sources))]
-    public void Special_tokens_come_from_the_config(string source)
+    public void Special_tokens_come_from_the_config_or_metadata(string source)
     {
         var tokenizer = LlamaTokenizerFixture.Get(source);
 
