@@ -17,8 +17,9 @@ public sealed class LocalModel : IAsyncDisposable
 {
     private readonly LlamaWeights _weights;
 
-    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint)
+    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint, string? quantizationNote)
     {
+        QuantizationNote = quantizationNote;
         Directory = directory;
         Config = config;
         _weights = weights;
@@ -42,7 +43,11 @@ public sealed class LocalModel : IAsyncDisposable
 
     public InferenceEngine Engine { get; }
 
+    /// <summary>The weights' identity; with load-time quantization, suffixed by its name (the KV cache differs).</summary>
     public string Fingerprint { get; }
+
+    /// <summary>What <see cref="EngineOptions.Quantization"/> quantized and what it kept as stored; null without quantization.</summary>
+    public string? QuantizationNote { get; }
 
     public static async Task<LocalModel> LoadAsync(
         string modelArgument,
@@ -75,16 +80,35 @@ public sealed class LocalModel : IAsyncDisposable
             throw new ArgumentException($"{directory} is a GGUF file: give its tokenizer with --tokenizer DIR (a Hugging Face model directory); tokenizers from GGUF metadata are not supported yet");
         }
 
+        ArgumentNullException.ThrowIfNull(options);
         var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
+        string? note;
+        try
+        {
+            (weights, note) = LoadTimeQuantizer.Apply(weights, options.Quantization);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+
+        var logger = loggerFactory?.CreateLogger<LocalModel>();
+        if (note is not null && logger is not null)
+        {
+            LocalModelLog.Quantized(logger, note);
+        }
+
         try
         {
             var tokenizer = Tokenizer.Load(tokenizerDirectory ?? directory);
             var template = chatTemplateFile is not null
                 ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile))
                 : ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory);
-            var fingerprint = ModelFingerprint.Compute(directory);
+            var fingerprint = ModelFingerprint.Compute(directory)
+                + (options.Quantization == WeightQuantization.None ? "" : "-" + options.Quantization.Name());
             var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
-            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint);
+            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint, note);
         }
         catch
         {
@@ -114,4 +138,10 @@ public sealed class LocalModel : IAsyncDisposable
         await Engine.DisposeAsync().ConfigureAwait(false);
         _weights.Dispose();
     }
+}
+
+internal static partial class LocalModelLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Note}")]
+    public static partial void Quantized(ILogger logger, string note);
 }
