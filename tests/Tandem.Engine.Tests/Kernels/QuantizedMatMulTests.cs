@@ -168,6 +168,18 @@ public sealed class QuantizedMatMulTests : IDisposable
         }
     }
 
+    [Fact]
+    public unsafe void The_block_scale_reads_every_fp16_value_as_Half_does()
+    {
+        for (var bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            var h = (ushort)bits;
+            var expected = (float)BitConverter.UInt16BitsToHalf(h);
+            var actual = QuantizedScale.Read((byte*)&h);
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual) || (float.IsNaN(expected) && float.IsNaN(actual)), $"0x{bits:X4}: {expected} vs {actual}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
     public unsafe void A_row_that_is_not_whole_blocks_is_refused(DType dtype)
