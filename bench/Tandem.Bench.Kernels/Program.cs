@@ -5,7 +5,7 @@ using Tandem.Engine.Kernels;
 using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
-// usage: Tandem.Bench.Kernels [dtype=BF16] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
+// usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 var dtype = args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
@@ -27,7 +27,7 @@ Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ra
 foreach (var (rows, cols) in shapes)
 {
     // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
-    var bytes = (long)rows * cols * dtype.ByteSize();
+    var bytes = rows * dtype.RowBytes(cols);
     var copies = (int)Math.Clamp((256L << 20) / bytes, 1, 256);
     var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols)).ToArray();
     var matrix = matrices[0];
@@ -85,8 +85,25 @@ internal sealed unsafe class BenchMatrix : IDisposable
     public BenchMatrix(DType dtype, int rows, int cols)
     {
         var count = (long)rows * cols;
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(count * dtype.ByteSize()), 4096);
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(rows * dtype.RowBytes(cols)), 4096);
         var random = new Random(rows + cols);
+        if (dtype.IsQuantized())
+        {
+            Matrix = new WeightMatrix(_data, dtype, rows, cols);
+            var row = new float[cols];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var k = 0; k < cols; k++)
+                {
+                    row[k] = (float)(random.NextDouble() - 0.5) * 0.1f;
+                }
+
+                Quantizer.QuantizeRow(row, dtype, new Span<byte>(Matrix.Row(r), (int)Matrix.RowBytes));
+            }
+
+            return;
+        }
+
         for (long i = 0; i < count; i++)
         {
             var v = (float)(random.NextDouble() - 0.5) * 0.1f;

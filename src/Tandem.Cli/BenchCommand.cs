@@ -13,9 +13,10 @@ internal static class BenchCommand
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
         var prefill = Options.Named<int>("--prefill-tokens", "Prompt length of the prefill measurement", 512);
         var decode = Options.Named<int>("--decode-tokens", "Tokens generated per request in the decode measurements", 64);
+        var quantization = Options.Quantization();
         var batches = new Option<int[]>("--batch") { Description = "Decode batch sizes", DefaultValueFactory = _ => [1, 16], AllowMultipleArgumentsPerToken = true };
 
-        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches };
+        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches, quantization };
         engine.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var batchSizes = parse.GetValue(batches)!;
@@ -28,6 +29,7 @@ internal static class BenchCommand
                 MaxNumTokens = Math.Max(prefillTokens, 64) * 2,
                 KvCacheMemoryBytes = 1L << 30,
                 MaxSeqLen = null,
+                Quantization = parse.GetValue(quantization),
             };
             await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, cancellationToken: cancellationToken);
             var c = local.Config;

@@ -20,8 +20,9 @@ internal static class GenerateCommand
         var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user message in the model's chat template" };
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
         var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (Hugging Face layout); default: the model's own (a GGUF file's from its metadata)", null);
+        var quantization = Options.Quantization();
 
-        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer };
+        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer, quantization };
         command.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var options = new EngineOptions
@@ -29,8 +30,14 @@ internal static class GenerateCommand
                 Threads = parse.GetValue(threads),
                 MaxBatchSize = 1,
                 KvCacheMemoryBytes = 1L << 30,
+                Quantization = parse.GetValue(quantization),
             };
             await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Tandem.Engine.Hub.ConsoleProgressBar.ForStandardError(), tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
+            if (local.QuantizationNote is { } note)
+            {
+                await Console.Error.WriteLineAsync(note);
+            }
+
             var sampling = new SamplingParams
             {
                 Temperature = parse.GetValue(temperature),

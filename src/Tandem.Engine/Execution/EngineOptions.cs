@@ -1,3 +1,5 @@
+using Tandem.Engine.Weights;
+
 namespace Tandem.Engine.Execution;
 
 /// <summary>Limits and sizes of one engine. <see cref="Validate"/> reports every problem at once.</summary>
@@ -22,6 +24,12 @@ public sealed record EngineOptions
 
     /// <summary>KV cache capacity in tokens (TensorRT-LLM's <c>kv_cache_config.max_tokens</c>); caps the memory-derived size.</summary>
     public long? MaxKvTokens { get; init; }
+
+    /// <summary>
+    /// Weight-only quantization of the linear layers, applied when <see cref="Runtime.LocalModel"/>
+    /// loads the model (an engine given weights directly runs them as they are).
+    /// </summary>
+    public WeightQuantization Quantization { get; init; }
 
     /// <summary>Compute threads; null = one per processor.</summary>
     public int? Threads { get; init; }

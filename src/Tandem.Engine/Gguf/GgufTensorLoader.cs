@@ -15,41 +15,37 @@ internal sealed unsafe class GgufTensorLoader
     /// <summary>
     /// A [rows, cols] matrix (GGUF dims [cols, rows]). With <paramref name="ropeHeads"/>, rows are
     /// reordered per head from GGUF's interleaved order to rotate-half order: HF row j &lt; d/2 of a
-    /// head is GGUF row 2j, HF row d/2 + j is GGUF row 2j + 1.
+    /// head is GGUF row 2j, HF row d/2 + j is GGUF row 2j + 1. Every type the kernels read (F32, F16,
+    /// BF16, Q8_0, Q4_0) stays as stored: in place in the mapping, or, when reordered, row bytes copied
+    /// whole (a Q8_0/Q4_0 row is its own run of blocks, so a row permutation moves blocks intact).
     /// </summary>
     public WeightMatrix Matrix(string name, int rows, int cols, int ropeHeads = 0)
     {
         var t = Find(name, [cols, rows]);
         var source = File.Data(t);
-        var rowBytes = (long)cols / t.Type.BlockSize() * t.Type.BlockBytes();
-        var stored = StoredDType(t.Type);
-        if (stored is { } inPlace && ropeHeads == 0)
+        var dtype = StoredDType(t.Type);
+        if (cols % dtype.BlockSize() != 0)
         {
-            return new WeightMatrix(source, inPlace, rows, cols);
+            throw new ModelLoadException(File.Path, [$"tensor '{name}' is {t.Type} with rows of {cols} elements, not a multiple of its block size {dtype.BlockSize()}"]);
         }
 
-        var dtype = stored ?? DType.F32;
-        var outRowBytes = (long)cols * dtype.ByteSize();
-        var data = _owner.Allocate(rows * outRowBytes);
-        if (ropeHeads > 0 && rows % (2 * ropeHeads) != 0)
+        if (ropeHeads == 0)
+        {
+            return new WeightMatrix(source, dtype, rows, cols);
+        }
+
+        if (rows % (2 * ropeHeads) != 0)
         {
             throw new ModelLoadException(File.Path, [$"tensor '{name}' has {rows} rows, not an even head size times {ropeHeads} heads"]);
         }
 
-        var headDim = ropeHeads > 0 ? rows / ropeHeads : 0;
+        var rowBytes = dtype.RowBytes(cols);
+        var data = _owner.Allocate(rows * rowBytes);
+        var headDim = rows / ropeHeads;
         for (var r = 0; r < rows; r++)
         {
-            var from = ropeHeads > 0 ? GgufRopeOrder.InterleavedRow(r, headDim) : r;
-            var src = new ReadOnlySpan<byte>(source + (from * rowBytes), checked((int)rowBytes));
-            var dst = new Span<byte>(data + (r * outRowBytes), checked((int)outRowBytes));
-            if (stored is not null)
-            {
-                src.CopyTo(dst);
-            }
-            else
-            {
-                GgufDequantizer.ToSingle(src, t.Type, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(dst));
-            }
+            var from = GgufRopeOrder.InterleavedRow(r, headDim);
+            Buffer.MemoryCopy(source + (from * rowBytes), data + (r * rowBytes), rowBytes, rowBytes);
         }
 
         return new WeightMatrix(data, dtype, rows, cols);
@@ -63,12 +59,14 @@ internal sealed unsafe class GgufTensorLoader
         return values;
     }
 
-    private static DType? StoredDType(GgufTensorType type) => type switch
+    private static DType StoredDType(GgufTensorType type) => type switch
     {
         GgufTensorType.F32 => DType.F32,
         GgufTensorType.F16 => DType.F16,
         GgufTensorType.BF16 => DType.BF16,
-        _ => null,
+        GgufTensorType.Q8_0 => DType.Q8_0,
+        GgufTensorType.Q4_0 => DType.Q4_0,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
     private GgufTensorInfo Find(string name, long[] dims)

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Tandem.Engine.Gguf;
 
-/// <summary>What a GGUF model's <see cref="Weights.LlamaWeights"/> point into: the mapped file and the native buffers made at load (dequantized or row-permuted matrices).</summary>
+/// <summary>What a GGUF model's <see cref="Weights.LlamaWeights"/> point into: the mapped file and the native buffers made at load (row-permuted Q and K matrices).</summary>
 internal sealed unsafe class GgufWeightsOwner : IDisposable
 {
     private readonly List<nint> _buffers = [];

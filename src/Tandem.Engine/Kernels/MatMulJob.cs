@@ -98,6 +98,12 @@ internal sealed unsafe class MatMulJob
             case DType.F16:
                 RunWidened(start, end);
                 break;
+            case DType.Q8_0:
+                RunStored<Q8Chunks>(start, end);
+                break;
+            case DType.Q4_0:
+                RunStored<Q4Chunks>(start, end);
+                break;
             default:
                 throw new NotSupportedException($"weights in {_w.DType}");
         }
@@ -106,7 +112,7 @@ internal sealed unsafe class MatMulJob
     private void RunStored<T>(int start, int end)
         where T : IChunkDecoder
     {
-        var stride = (nint)_w.Cols * T.ElementBytes;
+        var stride = (nint)_w.RowBytes;
         var blockRows = _n < 4 ? end - start : BlockRows(stride);
         for (var r = start; r < end; r += blockRows)
         {

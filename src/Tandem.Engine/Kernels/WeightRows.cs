@@ -27,8 +27,28 @@ public static class WeightRows
             case DType.BF16:
                 BFloat16.ToSingle(new ReadOnlySpan<ushort>(data, w.Cols), destination);
                 break;
+            case DType.Q8_0:
+                Dequantize<Q8Chunks>(data, w.Cols, destination);
+                break;
+            case DType.Q4_0:
+                Dequantize<Q4Chunks>(data, w.Cols, destination);
+                break;
             default:
                 throw new NotSupportedException($"weights in {w.DType}");
+        }
+    }
+
+    private static unsafe void Dequantize<T>(byte* row, int cols, Span<float> destination)
+        where T : IChunkDecoder
+    {
+        for (var c = 0; c < cols / 32; c++)
+        {
+            var chunk = row + (c * T.ChunkBytes);
+            for (var j = 0; j < 16; j++)
+            {
+                destination[(c * 32) + j] = T.ScalarA(chunk, j);
+                destination[(c * 32) + 16 + j] = T.ScalarB(chunk, j);
+            }
         }
     }
 }

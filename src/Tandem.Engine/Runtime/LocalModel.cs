@@ -17,8 +17,9 @@ public sealed partial class LocalModel : IAsyncDisposable
 {
     private readonly LlamaWeights _weights;
 
-    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint)
+    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint, string? quantizationNote)
     {
+        QuantizationNote = quantizationNote;
         Directory = directory;
         Config = config;
         _weights = weights;
@@ -42,7 +43,11 @@ public sealed partial class LocalModel : IAsyncDisposable
 
     public InferenceEngine Engine { get; }
 
+    /// <summary>The weights' identity; with load-time quantization, suffixed by its name (the KV cache differs).</summary>
     public string Fingerprint { get; }
+
+    /// <summary>What <see cref="EngineOptions.Quantization"/> quantized and what it kept as stored; null without quantization.</summary>
+    public string? QuantizationNote { get; }
 
     public static async Task<LocalModel> LoadAsync(
         string modelArgument,
@@ -71,7 +76,25 @@ public sealed partial class LocalModel : IAsyncDisposable
     public static LocalModel Load(string directory, EngineOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, string? tokenizerDirectory = null, string? chatTemplateFile = null)
     {
         var gguf = File.Exists(directory) && directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+        ArgumentNullException.ThrowIfNull(options);
         var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
+        string? note;
+        try
+        {
+            (weights, note) = LoadTimeQuantizer.Apply(weights, options.Quantization);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+
+        var logger = loggerFactory?.CreateLogger<LocalModel>();
+        if (note is not null && logger is not null)
+        {
+            LocalModelLog.Quantized(logger, note);
+        }
+
         try
         {
             var (tokenizer, ownTemplate) = gguf && tokenizerDirectory is null
@@ -79,7 +102,6 @@ public sealed partial class LocalModel : IAsyncDisposable
                 : (Tokenizer.Load(tokenizerDirectory ?? directory), ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory));
             if (gguf)
             {
-                var logger = loggerFactory?.CreateLogger<LocalModel>();
                 if (logger?.IsEnabled(LogLevel.Information) == true)
                 {
                     LogGgufTokenizer(logger, directory, tokenizerDirectory ?? "the GGUF file's own metadata");
@@ -87,9 +109,10 @@ public sealed partial class LocalModel : IAsyncDisposable
             }
 
             var template = chatTemplateFile is not null ? ChatTemplate.Parse(File.ReadAllText(chatTemplateFile)) : ownTemplate;
-            var fingerprint = ModelFingerprint.Compute(directory);
+            var fingerprint = ModelFingerprint.Compute(directory)
+                + (options.Quantization == WeightQuantization.None ? "" : "-" + options.Quantization.Name());
             var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
-            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint);
+            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint, note);
         }
         catch
         {
@@ -129,4 +152,10 @@ public sealed partial class LocalModel : IAsyncDisposable
         await Engine.DisposeAsync().ConfigureAwait(false);
         _weights.Dispose();
     }
+}
+
+internal static partial class LocalModelLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Note}")]
+    public static partial void Quantized(ILogger logger, string note);
 }

@@ -2,8 +2,9 @@ namespace Tandem.Engine.Weights;
 
 /// <summary>
 /// A row-major [Rows × Cols] matrix in its stored dtype, usually pointing into a memory-mapped
-/// checkpoint. Row r starts at <c>Data + r * Cols * DType.ByteSize()</c>. The owner of the memory
-/// (a <see cref="LlamaWeights"/>) keeps it alive; this struct never frees anything.
+/// checkpoint. Row r starts at <c>Data + r * RowBytes</c>, where <see cref="RowBytes"/> is
+/// <c>DType.RowBytes(Cols)</c> (block types such as Q8_0 need Cols to be a multiple of 32). The owner
+/// of the memory (a <see cref="LlamaWeights"/>) keeps it alive; this struct never frees anything.
 /// </summary>
 public readonly unsafe struct WeightMatrix
 {
@@ -15,6 +16,7 @@ public readonly unsafe struct WeightMatrix
         DType = dtype;
         Rows = rows;
         Cols = cols;
+        RowBytes = dtype.RowBytes(cols);
     }
 
     public byte* Data { get; }
@@ -25,7 +27,10 @@ public readonly unsafe struct WeightMatrix
 
     public int Cols { get; }
 
-    public long ByteCount => (long)Rows * Cols * DType.ByteSize();
+    /// <summary>Bytes of one stored row.</summary>
+    public long RowBytes { get; }
 
-    public byte* Row(int row) => Data + ((long)row * Cols * DType.ByteSize());
+    public long ByteCount => Rows * RowBytes;
+
+    public byte* Row(int row) => Data + (row * RowBytes);
 }

@@ -30,6 +30,8 @@ public sealed record ServeFlags
 
     public string? Threads { get; init; }
 
+    public string? Quantization { get; init; }
+
     /// <summary>Path of the YAML file (<c>--config</c> / <c>--extra_llm_api_options</c>).</summary>
     public string? Config { get; init; }
 

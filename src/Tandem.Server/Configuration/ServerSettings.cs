@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tandem.Engine.Execution;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Server.Configuration;
 
@@ -52,6 +53,9 @@ public sealed record ServerSettings
     /// <summary>Compute threads; null = one per processor.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Weight-only quantization of the linear layers at load (<c>quantization: none|int8|int4</c>).</summary>
+    public WeightQuantization Quantization { get; init; }
+
     public ServerRole ServerRole { get; init; } = ServerRole.Both;
 
     /// <summary>When set, requests must carry <c>Authorization: Bearer</c> this key.</summary>
@@ -77,6 +81,7 @@ public sealed record ServerSettings
         FreeMemoryFraction = KvCacheFreeMemoryFraction,
         MaxKvTokens = KvCacheMaxTokens,
         Threads = Threads,
+        Quantization = Quantization,
         MaxWaitingRequests = MaxWaitingRequests,
         HeldKvTimeout = TimeSpan.FromMilliseconds(CacheTransceiver.KvTransferTimeoutMs),
     };

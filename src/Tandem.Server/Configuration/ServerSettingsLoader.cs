@@ -76,6 +76,7 @@ public static class ServerSettingsLoader
         }
 
         Flag(draft, "--threads", flags.Threads, SettingValues.Integer(1, 1024), (s, v) => s with { Threads = (int)v });
+        Flag(draft, "--quantization", flags.Quantization, SettingValues.Quantization, (s, v) => s with { Quantization = v });
         Flag(draft, "--server_role", flags.ServerRole, SettingValues.Role, (s, v) => s with { ServerRole = v });
         Flag(draft, "--api_key", flags.ApiKey, SettingValues.Text, (s, v) => s with { ApiKey = v });
         Flag(draft, "--log_level", flags.LogLevel, SettingValues.Level, (s, v) => s with { LogLevel = v });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Server.Configuration;
 
@@ -69,6 +70,10 @@ internal static class SettingValues
             $"backend '{text}' is not available: Tandem has one backend, its CPU engine; use pytorch (TensorRT-LLM's default, accepted as a name for it) or tandem"),
         _ => Parsed<string>.Fail($"unknown backend '{text}'; use pytorch or tandem"),
     };
+
+    public static Parsed<WeightQuantization> Quantization(string text) => WeightQuantizations.TryParse(text, out var quantization)
+        ? Parsed<WeightQuantization>.Ok(quantization)
+        : Parsed<WeightQuantization>.Fail($"unknown quantization '{text}'; use {WeightQuantizations.Names}");
 
     public static Parsed<ServerRole> Role(string text) => text.Trim().ToLowerInvariant() switch
     {

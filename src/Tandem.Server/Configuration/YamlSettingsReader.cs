@@ -46,6 +46,7 @@ internal static class YamlSettingsReader
         ["context_parallel_size"] = Scalar(SettingValues.One("context parallelism"), (s, _) => s),
         ["kv_cache_memory"] = Scalar(SettingValues.Size, (s, v) => s with { KvCacheMemoryBytes = v }),
         ["threads"] = Scalar(SettingValues.Integer(1, 1024), (s, v) => s with { Threads = (int)v }),
+        ["quantization"] = Scalar(SettingValues.Quantization, (s, v) => s with { Quantization = v }),
         ["max_waiting_requests"] = Scalar(SettingValues.Integer(0, int.MaxValue), (s, v) => s with { MaxWaitingRequests = (int)v }),
         ["kv_cache_config"] = Section(KvCacheKeys, IgnoredSettings.KvCacheConfig),
         ["cache_transceiver_config"] = Section(CacheTransceiverKeys, IgnoredSettings.CacheTransceiverConfig),

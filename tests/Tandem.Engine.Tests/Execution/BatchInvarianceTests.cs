@@ -1,4 +1,6 @@
 using Tandem.Engine.Execution;
+using Tandem.Engine.Models;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Tests.Execution;
 
@@ -45,6 +47,41 @@ public class BatchInvarianceTests
         await batched.AssertPoolFullAsync();
     }
 
+    /// <summary>Quantized weights are only other chunk decoders: the same canonical order, so the same invariance.</summary>
+    [Theory]
+    [InlineData(WeightQuantization.Int8)]
+    [InlineData(WeightQuantization.Int4)]
+    public async Task Quantized_weights_give_identical_greedy_tokens_alone_and_together(WeightQuantization quantization)
+    {
+        var prompts = Prompts(6, 320);
+        const int MaxTokens = 16;
+        List<int>[] alone;
+        await using (var single = OpenQuantized(quantization, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
+        {
+            alone = new List<int>[prompts.Length];
+            for (var i = 0; i < prompts.Length; i++)
+            {
+                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
+            }
+        }
+
+        await using var batched = OpenQuantized(quantization, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 6, MaxNumTokens = 7, Threads = 2 });
+        var runs = new Task<EngineHarness.Outcome>[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
+            await Task.Delay(3 * i, TestContext.Current.CancellationToken);
+        }
+
+        var together = await Task.WhenAll(runs);
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i].Tokens);
+        }
+
+        await batched.AssertPoolFullAsync();
+    }
+
     /// <summary>Prompts of different lengths (1 to 40 tokens) over the vocabulary, BOS first.</summary>
     internal static int[][] Prompts(int count, int vocab)
     {
@@ -62,4 +99,35 @@ public class BatchInvarianceTests
 
         return prompts;
     }
+
+    /// <summary>A generated model whose every matrix has rows of a multiple of 32 (hidden 64, 4 heads of 16 over 2 KV heads, intermediate 96), quantized at load.</summary>
+    private static EngineHarness OpenQuantized(WeightQuantization quantization, EngineOptions options)
+    {
+        var config = ModelConfigLoader.Load(QuantizableDirectory.Value);
+        var (weights, _) = LoadTimeQuantizer.Apply(LlamaWeightsLoader.Load(QuantizableDirectory.Value, config), quantization);
+        Assert.Equal(quantization.Target(), weights.Layers[0].Down.DType);
+        return new EngineHarness(new InferenceEngine(config, weights, options, "quantized-" + quantization.Name()), weights);
+    }
+
+    private static readonly Lazy<string> QuantizableDirectory = new(() =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tandem-quantizable-{Environment.ProcessId}");
+        RandomCheckpoint.Write(
+            new RandomCheckpointOptions
+            {
+                Preset = RandomCheckpointPresets.Tiny,
+                Layers = 2,
+                Hidden = 64,
+                Heads = 4,
+                KvHeads = 2,
+                HeadDim = 16,
+                Intermediate = 96,
+                Vocab = 320,
+                DType = DType.F32,
+                Seed = 9,
+            },
+            dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        return dir;
+    });
 }

@@ -13,7 +13,26 @@ internal sealed unsafe class TestMatrix : IDisposable
     {
         var random = new Random(seed);
         Values = new float[(long)rows * cols];
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Values.Length * dtype.ByteSize()), 64);
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, rows * dtype.RowBytes(cols)), 64);
+        if (dtype.IsQuantized())
+        {
+            // Random rows quantized with the engine's quantizer; Values are the exact dequantized weights.
+            Matrix = new WeightMatrix(_data, dtype, rows, cols);
+            var row = new float[cols];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var k = 0; k < cols; k++)
+                {
+                    row[k] = (float)((random.NextDouble() * 2) - 1);
+                }
+
+                Quantizer.QuantizeRow(row, dtype, new Span<byte>(Matrix.Row(r), (int)Matrix.RowBytes));
+                WeightRows.ToFloat(Matrix, r, Values.AsSpan(r * cols, cols));
+            }
+
+            return;
+        }
+
         for (var i = 0; i < Values.Length; i++)
         {
             var v = (float)((random.NextDouble() * 2) - 1);

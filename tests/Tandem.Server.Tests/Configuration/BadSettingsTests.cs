@@ -33,6 +33,8 @@ public sealed class BadSettingsTests
         { "", "m --free_gpu_memory_fraction 0", "--kv_cache_free_gpu_memory_fraction", "must be a fraction greater than 0 and at most 1, got 0" },
         { "", "m --port 70000", "--port", "must be between 0 and 65535, got 70000" },
         { "", "m --threads 0", "--threads", "must be between 1 and 1024, got 0" },
+        { "", "m --quantization int3", "--quantization", "unknown quantization 'int3'; use none, int8 or int4" },
+        { "quantization: int3", "m", "quantization", "unknown quantization 'int3'; use none, int8 or int4" },
         { "", "m --log_level verbose", "--log_level", "unknown log level 'verbose'; use trace, debug, info, warning or error" },
         { "", "m --max_batch_size 1.5", "--max_batch_size", "expected an integer, got '1.5'" },
         { "", "m --max_num_tokens 99999999999", "--max_num_tokens", "must be at most 2147483647, got 99999999999" },

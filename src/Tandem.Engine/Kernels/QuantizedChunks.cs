@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// Q8_0 rows (GGUF blocks of 34 bytes: fp16 scale d, then 32 int8 q): a chunk is one block,
+/// A = elements 0..15, B = elements 16..31 (x packs as for fp32), element = (float)q · (float)d,
+/// one rounding, exactly what <see cref="Gguf.GgufDequantizer"/> produces.
+/// </summary>
+internal readonly unsafe struct Q8Chunks : IChunkDecoder
+{
+    public static int ChunkBytes => 34;
+
+    /// <summary>Unused: a Q8_0 row is whole blocks, so there is never a partial last chunk.</summary>
+    public static int ElementBytes => 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+    {
+        if (Avx512F.IsSupported)
+        {
+            var d = Vector512.Create(QuantizedScale.Read(chunk));
+            var q = (sbyte*)(chunk + 2);
+            a = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q))), d);
+            b = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16))), d);
+            return;
+        }
+
+        DecodeSoftware(chunk, out a, out b);
+    }
+
+    /// <summary>Out of line: a stackalloc would keep the JIT from inlining <see cref="Decode"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DecodeSoftware(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+    {
+        var d = QuantizedScale.Read(chunk);
+        var values = stackalloc float[32];
+        for (var j = 0; j < 32; j++)
+        {
+            values[j] = ((sbyte*)(chunk + 2))[j] * d;
+        }
+
+        a = Vector512.Load(values);
+        b = Vector512.Load(values + 16);
+    }
+
+    public static float ScalarA(byte* chunk, int lane) => (float)((sbyte*)(chunk + 2))[lane] * QuantizedScale.Read(chunk);
+
+    public static float ScalarB(byte* chunk, int lane) => (float)((sbyte*)(chunk + 2))[16 + lane] * QuantizedScale.Read(chunk);
+
+    public static void PackX(float* x, float* packed) => F32Chunks.PackX(x, packed);
+
+    public static void PackXTail(float* x, int count, float* packed) => F32Chunks.PackXTail(x, count, packed);
+}
+
+/// <summary>
+/// Q4_0 rows (GGUF blocks of 18 bytes: fp16 scale d, then 16 bytes): byte j holds element j in its
+/// low nibble and element j + 16 in its high nibble, each stored + 8. So A = the low nibbles
+/// (elements 0..15) and B = the high nibbles (16..31), x packs as for fp32, and
+/// element = (float)(nibble − 8) · (float)d, one rounding.
+/// </summary>
+internal readonly unsafe struct Q4Chunks : IChunkDecoder
+{
+    public static int ChunkBytes => 18;
+
+    /// <summary>Unused: a Q4_0 row is whole blocks, so there is never a partial last chunk.</summary>
+    public static int ElementBytes => 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+    {
+        if (Avx512F.IsSupported)
+        {
+            var d = Vector512.Create(QuantizedScale.Read(chunk));
+            var bytes = Avx512F.ConvertToVector512Int32(Vector128.Load(chunk + 2));
+            var eight = Vector512.Create(8);
+            var low = Avx512F.Subtract(Avx512F.And(bytes, Vector512.Create(0xF)), eight);
+            var high = Avx512F.Subtract(Avx512F.ShiftRightLogical(bytes, 4), eight);
+            a = Avx512F.Multiply(Avx512F.ConvertToVector512Single(low), d);
+            b = Avx512F.Multiply(Avx512F.ConvertToVector512Single(high), d);
+            return;
+        }
+
+        DecodeSoftware(chunk, out a, out b);
+    }
+
+    /// <summary>Out of line: a stackalloc would keep the JIT from inlining <see cref="Decode"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DecodeSoftware(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+    {
+        var values = stackalloc float[32];
+        for (var j = 0; j < 16; j++)
+        {
+            values[j] = ScalarA(chunk, j);
+            values[16 + j] = ScalarB(chunk, j);
+        }
+
+        a = Vector512.Load(values);
+        b = Vector512.Load(values + 16);
+    }
+
+    public static float ScalarA(byte* chunk, int lane) => (float)((chunk[2 + lane] & 0xF) - 8) * QuantizedScale.Read(chunk);
+
+    public static float ScalarB(byte* chunk, int lane) => (float)((chunk[2 + lane] >> 4) - 8) * QuantizedScale.Read(chunk);
+
+    public static void PackX(float* x, float* packed) => F32Chunks.PackX(x, packed);
+
+    public static void PackXTail(float* x, int count, float* packed) => F32Chunks.PackXTail(x, count, packed);
+}
+
+/// <summary>The fp16 scale d that starts every Q8_0 and Q4_0 block, widened exactly to fp32.</summary>
+internal static unsafe class QuantizedScale
+{
+    private const float TwoTo112 = 5.192296858534828e33f;
+
+    /// <summary>
+    /// Branch-free for finite values (the hot path runs this once per block and row): the 15 magnitude
+    /// bits moved up to fp32's exponent and mantissa fields read as 2^-112 times the fp16 value, normal
+    /// or subnormal, and the multiply by 2^112 is exact. Infinity and NaN take <see cref="Half"/>'s path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Read(byte* block)
+    {
+        var h = Unsafe.ReadUnaligned<ushort>(block);
+        if ((h & 0x7C00) == 0x7C00)
+        {
+            return (float)BitConverter.UInt16BitsToHalf(h);
+        }
+
+        var magnitude = BitConverter.UInt32BitsToSingle((uint)(h & 0x7FFF) << 13) * TwoTo112;
+        return BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(magnitude) | ((uint)(h & 0x8000) << 16));
+    }
+}

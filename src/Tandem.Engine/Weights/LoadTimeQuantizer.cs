@@ -1,0 +1,144 @@
+using System.Runtime.InteropServices;
+using Tandem.Engine.Kernels;
+
+namespace Tandem.Engine.Weights;
+
+/// <summary>
+/// Quantizes a loaded model's linear layers (q, k, v, o, gate, up, down and lm_head) to Q8_0 or
+/// Q4_0 at load, into owned 64-byte-aligned native memory. Matrices whose rows are not whole
+/// blocks of 32 (stories260K's 172-wide down projections), and matrices already in a block type,
+/// stay as stored. The embedding table stays as stored too, except when it is tied to lm_head:
+/// then both use the one quantized copy (the embedding lookup dequantizes its row).
+/// </summary>
+public static unsafe class LoadTimeQuantizer
+{
+    /// <summary>
+    /// The quantized weights, owning <paramref name="weights"/> (disposing them disposes it), and a
+    /// one-line note of what was quantized and what was kept. With <see cref="WeightQuantization.None"/>
+    /// returns <paramref name="weights"/> itself and a null note.
+    /// </summary>
+    public static (LlamaWeights Weights, string? Note) Apply(LlamaWeights weights, WeightQuantization quantization)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (quantization.Target() is not { } target)
+        {
+            return (weights, null);
+        }
+
+        var owner = new Buffers(weights);
+        try
+        {
+            var run = new Run(owner, target);
+            var layers = new LayerWeights[weights.Layers.Count];
+            for (var i = 0; i < layers.Length; i++)
+            {
+                var l = weights.Layers[i];
+                layers[i] = new LayerWeights
+                {
+                    AttentionNorm = l.AttentionNorm,
+                    Q = run.Matrix(l.Q, "q"),
+                    K = run.Matrix(l.K, "k"),
+                    V = run.Matrix(l.V, "v"),
+                    O = run.Matrix(l.O, "o"),
+                    MlpNorm = l.MlpNorm,
+                    Gate = run.Matrix(l.Gate, "gate"),
+                    Up = run.Matrix(l.Up, "up"),
+                    Down = run.Matrix(l.Down, "down"),
+                };
+            }
+
+            var tied = weights.LmHead.Data == weights.Embedding.Data;
+            var lmHead = run.Matrix(weights.LmHead, "lm_head");
+            var embedding = tied ? lmHead : weights.Embedding;
+            return (new LlamaWeights(embedding, layers, weights.FinalNorm, lmHead, owner), run.Note(quantization));
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Quantizes every row of <paramref name="source"/> (F32, F16 or BF16; Cols a multiple of 32) into <paramref name="destination"/>.</summary>
+    public static WeightMatrix Quantize(in WeightMatrix source, DType target, byte* destination)
+    {
+        var w = source;
+        var quantized = new WeightMatrix(destination, target, w.Rows, w.Cols);
+        Parallel.For(
+            0,
+            w.Rows,
+            () => new float[w.Cols],
+            (r, _, row) =>
+            {
+                WeightRows.ToFloat(w, r, row);
+                Quantizer.QuantizeRow(row, target, new Span<byte>(quantized.Row(r), checked((int)quantized.RowBytes)));
+                return row;
+            },
+            _ => { });
+        return quantized;
+    }
+
+    private sealed class Run(Buffers owner, DType target)
+    {
+        private readonly Dictionary<string, (int Count, string Why)> _kept = [];
+        private int _quantized;
+        private long _before;
+        private long _after;
+
+        public WeightMatrix Matrix(in WeightMatrix w, string name)
+        {
+            var why = w.DType.IsQuantized() ? $"already {w.DType}"
+                : w.Cols % target.BlockSize() != 0 ? $"rows of {w.Cols}, not a multiple of {target.BlockSize()}"
+                : null;
+            if (why is not null)
+            {
+                _kept[name] = (_kept.GetValueOrDefault(name).Count + 1, why);
+                return w;
+            }
+
+            var bytes = w.Rows * target.RowBytes(w.Cols);
+            _quantized++;
+            _before += w.ByteCount;
+            _after += bytes;
+            return Quantize(w, target, owner.Allocate(bytes));
+        }
+
+        public string Note(WeightQuantization quantization)
+        {
+            var note = $"quantization {quantization.Name()}: {_quantized} matrices to {target} ({_before / 1e6:F1} MB -> {_after / 1e6:F1} MB)";
+            return _kept.Count == 0 ? note
+                : note + "; kept as stored: " + string.Join(", ", _kept.Select(k => $"{k.Key} x{k.Value.Count} ({k.Value.Why})"));
+        }
+    }
+
+    /// <summary>The quantized matrices' memory, and the original weights (still used for norms, the embedding and kept matrices).</summary>
+    private sealed class Buffers(LlamaWeights original) : IDisposable
+    {
+        private readonly List<nint> _buffers = [];
+        private bool _disposed;
+
+        public byte* Allocate(long bytes)
+        {
+            var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+            _buffers.Add((nint)pointer);
+            return pointer;
+        }
+
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var buffer in _buffers)
+            {
+                NativeMemory.AlignedFree((void*)buffer);
+            }
+
+            _buffers.Clear();
+            original.Dispose();
+        }
+    }
+}
