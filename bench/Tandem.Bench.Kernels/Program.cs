@@ -6,6 +6,16 @@ using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
 // usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
+//        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
+if (args is ["calibrate", ..])
+{
+    using var calibrationThreads = new KernelThreads(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount);
+    var gbps = Calibration.ReadGBps(calibrationThreads);
+    var gflops = Calibration.FmaGflops(calibrationThreads).Wall;
+    Console.WriteLine(FormattableString.Invariant($"bandwidth_gbps={gbps:F1} peak_gflops={gflops:F1}"));
+    return;
+}
+
 var dtype = args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tandem.Engine.Execution;
 using Tandem.Engine.Runtime;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Cli;
 
@@ -11,46 +12,102 @@ internal static class BenchCommand
     {
         var model = new Argument<string>("MODEL") { Description = "Model directory or Hugging Face repo id (for the reference figures: `tandem model create --preset tinyllama-1.1b --dtype bf16 --out DIR`)" };
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
-        var prefill = Options.Named<int>("--prefill-tokens", "Prompt length of the prefill measurement", 512);
+        var prefill = IntList("--prefill-tokens", "Prompt lengths of the prefill measurements, e.g. 128,1024", [512]);
         var decode = Options.Named<int>("--decode-tokens", "Tokens generated per request in the decode measurements", 64);
         var quantization = Options.Quantization();
-        var batches = new Option<int[]>("--batch") { Description = "Decode batch sizes", DefaultValueFactory = _ => [1, 16], AllowMultipleArgumentsPerToken = true };
+        var batches = IntList("--batch", "Decode batch sizes, e.g. 1,8,32", [1, 16]);
+        var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (default: the model's own; a GGUF file's from its metadata)", null);
+        var json = Options.Named<string?>("--json", "Also write every result (shape, weight bytes per step, threads, each measurement) to this JSON file", null);
+        var bandwidth = Options.Named<double?>("--bandwidth-gbps", "Memory bandwidth limit: decode's weight GB/s is also shown as a percentage of it", null);
+        var peak = Options.Named<double?>("--peak-gflops", "Compute limit: prefill's GFLOP/s (2 x matmul parameters x tokens/s) is also shown as a percentage of it", null);
 
-        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches, quantization };
+        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches, tokenizer, json, bandwidth, peak, quantization };
         engine.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var batchSizes = parse.GetValue(batches)!;
-            var prefillTokens = parse.GetValue(prefill);
+            var prefillTokens = parse.GetValue(prefill)!;
             var decodeTokens = parse.GetValue(decode);
             var options = new EngineOptions
             {
                 Threads = parse.GetValue(threads),
                 MaxBatchSize = Math.Max(2, batchSizes.Max()),
-                MaxNumTokens = Math.Max(prefillTokens, 64) * 2,
+                MaxNumTokens = Math.Max(prefillTokens.Max(), 64) * 2,
                 KvCacheMemoryBytes = 1L << 30,
                 MaxSeqLen = null,
                 Quantization = parse.GetValue(quantization),
             };
-            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, cancellationToken: cancellationToken);
+            await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
             var c = local.Config;
             Console.WriteLine($"model: {local.Directory}");
             Console.WriteLine($"shape: {c.NumLayers} layers, hidden {c.HiddenSize}, {c.NumHeads} heads / {c.NumKvHeads} KV heads, intermediate {c.IntermediateSize}, vocab {c.VocabSize}, weights {c.TorchDtype}, {local.Engine.WeightBytesPerStep / 1e9:F2} GB read per step");
             Console.WriteLine($"machine: {Environment.ProcessorCount} processors, {local.Engine.ThreadCount} compute threads, .NET {Environment.Version}");
-            var rows = await EngineBenchmark.RunAsync(local.Engine, prefillTokens, decodeTokens, batchSizes, p => Console.Error.WriteLine($"  {p}..."));
-            Console.WriteLine($"{"measurement",-24} {"tokens",8} {"seconds",9} {"tok/s",10} {"weight GB/s",12}");
-            foreach (var r in rows)
+            var modelPath = parse.GetValue(model)!;
+            var header = new BenchmarkReport
             {
-                Console.WriteLine($"{r.Name,-24} {r.Tokens,8} {r.Seconds,9:F3} {r.TokensPerSecond,10:F1} {(r.WeightGigabytesPerSecond is { } g ? g.ToString("F1") : "-"),12}");
-            }
-
-            var single = rows.FirstOrDefault(r => r.Batch == 1 && r.Name.StartsWith("decode", StringComparison.Ordinal));
-            foreach (var r in rows.Where(r => r.Batch > 1 && single is not null))
+                Engine = "tandem",
+                Model = modelPath,
+                Format = (modelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? "gguf " : string.Empty) + c.TorchDtype.Name(),
+                Shape = BenchmarkShape.Of(c),
+                WeightBytesPerStep = local.Engine.WeightBytesPerStep,
+                MatmulParameters = BenchmarkReport.CountMatmulParameters(c),
+                Threads = local.Engine.ThreadCount,
+                BandwidthGBps = parse.GetValue(bandwidth),
+                PeakGflops = parse.GetValue(peak),
+                Measurements = [],
+            };
+            var report = await EngineBenchmark.RunAsync(local.Engine, header, prefillTokens, decodeTokens, batchSizes, p => Console.Error.WriteLine($"  {p}..."));
+            Print(report);
+            if (parse.GetValue(json) is { } jsonPath)
             {
-                Console.WriteLine($"decode batch {r.Batch} / batch 1: {r.TokensPerSecond / single!.TokensPerSecond:F2}x");
+                report.WriteJson(jsonPath);
+                Console.WriteLine($"wrote {jsonPath}");
             }
 
             return 0;
         }));
         return new Command("bench", "Benchmarks") { engine, BenchServeCommand.Create() };
     }
+
+    /// <summary>The measurement table; "% limit" is decode's share of --bandwidth-gbps and prefill's of --peak-gflops.</summary>
+    internal static void Print(BenchmarkReport report)
+    {
+        Console.WriteLine($"{"measurement",-24} {"tokens",8} {"seconds",9} {"tok/s",10} {"weight GB/s",12} {"GFLOP/s",9} {"% limit",8}");
+        foreach (var r in report.Measurements)
+        {
+            var limit = r.PercentOfBandwidth ?? r.PercentOfPeak;
+            Console.WriteLine($"{r.Name,-24} {r.Tokens,8} {r.Seconds,9:F3} {r.TokensPerSecond,10:F1} {Figure(r.WeightGBps),12} {Figure(r.Gflops),9} {(limit is { } l ? l.ToString("F1") + "%" : "-"),8}");
+        }
+
+        var single = report.Measurements.FirstOrDefault(r => r.Kind == BenchmarkMeasurement.Decode && r.Batch == 1);
+        foreach (var r in report.Measurements.Where(r => r.Kind == BenchmarkMeasurement.Decode && r.Batch > 1 && single is not null))
+        {
+            Console.WriteLine($"decode batch {r.Batch} / batch 1: {r.TokensPerSecond / single!.TokensPerSecond:F2}x");
+        }
+    }
+
+    private static string Figure(double? value) => value is { } v ? v.ToString("F1") : "-";
+
+    /// <summary>An integer list option: comma-separated ("1,8,32"), space-separated, or repeated.</summary>
+    private static Option<int[]> IntList(string name, string description, int[] defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = result =>
+        {
+            var values = new List<int>();
+            foreach (var part in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (!int.TryParse(part, out var value) || value <= 0)
+                {
+                    result.AddError($"{name}: '{part}' is not a positive integer");
+                    return [];
+                }
+
+                values.Add(value);
+            }
+
+            return [.. values];
+        },
+    };
 }

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Tandem.Engine.Gguf;
 using Tandem.Engine.Models;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Cli;
 
-/// <summary><c>tandem model create</c>: deterministic random-weight checkpoints for tests and benchmarks.</summary>
+/// <summary><c>tandem model create</c>: deterministic random-weight checkpoints for tests and benchmarks; <c>tandem model export-gguf</c>: a checkpoint as GGUF for llama.cpp.</summary>
 internal static class ModelCommand
 {
     public static Command Create()
@@ -51,6 +52,21 @@ internal static class ModelCommand
                 $"wrote {parse.GetValue(output)}: {config.NumLayers} layers, hidden {config.HiddenSize}, {config.NumHeads}/{config.NumKvHeads} heads, intermediate {config.IntermediateSize}, vocab {config.VocabSize}, {config.TorchDtype} in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
             return 0;
         });
-        return new Command("model", "Model utilities") { create };
+        return new Command("model", "Model utilities") { create, CreateExportGguf() };
+    }
+
+    private static Command CreateExportGguf()
+    {
+        var source = new Argument<string>("SRC_DIR") { Description = "Hugging Face Llama checkpoint directory: config.json, F32/F16/BF16 safetensors, tokenizer.json or tokenizer.model" };
+        var output = new Argument<string>("OUT") { Description = "GGUF file to write (GGUF v3, the weights' own type, e.g. model-bf16.gguf)" };
+        var export = new Command("export-gguf", "Write a checkpoint as a GGUF file that llama.cpp loads (same weights and type; Q/K rows in GGUF's RoPE order; SentencePiece vocabulary)") { source, output };
+        export.SetAction((parse, _) => LoadFailures.ReportAsync(() =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = GgufExporter.Export(parse.GetValue(source)!, parse.GetValue(output)!);
+            Console.WriteLine($"wrote {result.Path}: {result.Tensors} tensors, {result.MatrixType} matrices, {result.Bytes / 1e9:F2} GB in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            return Task.FromResult(0);
+        }));
+        return export;
     }
 }

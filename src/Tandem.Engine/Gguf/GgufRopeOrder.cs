@@ -17,4 +17,14 @@ public static class GgufRopeOrder
         var half = headDim / 2;
         return (head * headDim) + (local < half ? 2 * local : (2 * (local - half)) + 1);
     }
+
+    /// <summary>The inverse of <see cref="InterleavedRow"/>: the rotate-half row that GGUF row <paramref name="ggufRow"/> holds (local row 2j is j, 2j + 1 is d/2 + j).</summary>
+    public static int RotateHalfRow(int ggufRow, int headDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ggufRow);
+        ArgumentOutOfRangeException.ThrowIfLessThan(headDim, 2);
+        var head = ggufRow / headDim;
+        var local = ggufRow % headDim;
+        return (head * headDim) + (local / 2) + (local % 2 == 0 ? 0 : headDim / 2);
+    }
 }

@@ -4,40 +4,42 @@ using Tandem.Engine.Sampling;
 
 namespace Tandem.Engine.Runtime;
 
-/// <summary>One measured line of <see cref="EngineBenchmark"/>.</summary>
-public sealed record BenchmarkRow(string Name, int Batch, long Tokens, double Seconds, double TokensPerSecond, double? WeightGigabytesPerSecond);
-
 /// <summary>
-/// Measures an engine directly (no HTTP): prefill of one long prompt, and decode at several batch
-/// sizes. Decode rates count only tokens after every request of the batch has its first token, so
-/// they are steady-state figures. Greedy sampling with ignore_eos keeps every run the same length.
+/// Measures an engine directly (no HTTP): prefill of one long prompt per requested length, and
+/// decode at several batch sizes. Decode rates count only tokens after every request of the batch
+/// has its first token, so they are steady-state figures. Greedy sampling with ignore_eos keeps
+/// every run the same length.
 /// </summary>
 public static class EngineBenchmark
 {
-    public static async Task<IReadOnlyList<BenchmarkRow>> RunAsync(InferenceEngine engine, int prefillTokens, int decodeTokens, IReadOnlyList<int> batchSizes, Action<string>? progress = null)
+    /// <summary>Runs the measurements and returns <paramref name="report"/> with them (derived figures from its bytes, parameters and limits).</summary>
+    public static async Task<BenchmarkReport> RunAsync(InferenceEngine engine, BenchmarkReport report, IReadOnlyList<int> prefillTokens, int decodeTokens, IReadOnlyList<int> batchSizes, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(prefillTokens);
         ArgumentNullException.ThrowIfNull(batchSizes);
-        var rows = new List<BenchmarkRow>();
+        var rows = new List<BenchmarkMeasurement>();
 
         progress?.Invoke("warming up");
         await RunBatchAsync(engine, 1, 32, 16, "warmup-a").ConfigureAwait(false);
-        await RunBatchAsync(engine, 2, Math.Min(prefillTokens, 64), 4, "warmup-b").ConfigureAwait(false);
+        await RunBatchAsync(engine, 2, Math.Min(prefillTokens.Min(), 64), 4, "warmup-b").ConfigureAwait(false);
 
-        progress?.Invoke($"prefill of {prefillTokens} tokens");
-        var prefill = await RunBatchAsync(engine, 1, prefillTokens, 1, "prefill").ConfigureAwait(false);
-        rows.Add(new BenchmarkRow($"prefill {prefillTokens} tokens", 1, prefillTokens, prefill.FirstTokenSeconds, prefillTokens / prefill.FirstTokenSeconds, null));
+        foreach (var tokens in prefillTokens)
+        {
+            progress?.Invoke($"prefill of {tokens} tokens");
+            var prefill = await RunBatchAsync(engine, 1, tokens, 1, $"prefill-{tokens}").ConfigureAwait(false);
+            rows.Add(report.Measure(BenchmarkMeasurement.Prefill, 1, tokens, tokens, prefill.FirstTokenSeconds));
+        }
 
         foreach (var batch in batchSizes)
         {
             progress?.Invoke($"decode at batch {batch}");
             var run = await RunBatchAsync(engine, batch, 16, decodeTokens, $"decode-{batch}").ConfigureAwait(false);
-            var rate = run.SteadyTokens / run.SteadySeconds;
-            var stepsPerSecond = rate / batch;
-            rows.Add(new BenchmarkRow($"decode batch {batch}", batch, run.SteadyTokens, run.SteadySeconds, rate, engine.WeightBytesPerStep * stepsPerSecond / 1e9));
+            rows.Add(report.Measure(BenchmarkMeasurement.Decode, batch, 16, run.SteadyTokens, run.SteadySeconds));
         }
 
-        return rows;
+        return report with { Measurements = rows };
     }
 
     private static async Task<BatchRun> RunBatchAsync(InferenceEngine engine, int batch, int promptTokens, int maxTokens, string name)
