@@ -185,6 +185,37 @@ internal static unsafe class DotTiles
     }
 
     /// <summary>
+    /// Decodes a whole row into fp32 at <paramref name="destination"/> (ceil(cols / 32) chunks of 32
+    /// floats: the chunk's A lanes, then its B lanes; the last chunk zero-padded), so that F32 tiles
+    /// over it meet exactly the values, in exactly the lanes, that tiles of <typeparamref name="T"/> would.
+    /// </summary>
+    public static void DecodeRow<T>(byte* w, int cols, float* destination)
+        where T : IChunkDecoder
+    {
+        var full = cols / 32;
+        var tailBytes = cols % 32 * T.ElementBytes;
+        var p = w;
+        var d = destination;
+        for (var c = 0; c < full; c++)
+        {
+            T.Decode(p, out var a, out var b);
+            a.Store(d);
+            b.Store(d + 16);
+            p += T.ChunkBytes;
+            d += 32;
+        }
+
+        if (tailBytes != 0)
+        {
+            var tail = stackalloc byte[128];
+            PadTail(p, tail, tailBytes);
+            T.Decode(tail, out var a, out var b);
+            a.Store(d);
+            b.Store(d + 16);
+        }
+    }
+
+    /// <summary>
     /// The canonical order without vectors: 16 scalar lanes doing what the Vector512 lanes do.
     /// Used when Vector512 is not accelerated, and by tests as the definition.
     /// </summary>

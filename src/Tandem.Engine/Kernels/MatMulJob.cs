@@ -13,6 +13,17 @@ internal sealed unsafe class MatMulJob
     /// <summary>Weights per row block: small enough to stay in L2 while every token tile passes over it.</summary>
     private const int BlockBytes = 192 * 1024;
 
+    /// <summary>fp32 scratch per row block when rows are decoded once (<see cref="RunDecodedOnce"/>).</summary>
+    private const int DecodedBlockBytes = 384 * 1024;
+
+    /// <summary>
+    /// From this many tokens, quantized rows are decoded once per block rather than once per token
+    /// tile (measured on 2048×2048 Q8_0 at 16 tokens: 3.3 ms → 1.3 ms). BF16 is not: its in-register
+    /// decode is two cheap operations, and fp32 scratch doubles the bytes the tiles read (1.07 ms
+    /// decoded once vs 0.78 ms in registers).
+    /// </summary>
+    private const int DecodeOnceFromTokens = 8;
+
     /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 32 KiB of x per 4 tokens.</summary>
     private const int SliceChunks = 64;
 
@@ -112,11 +123,42 @@ internal sealed unsafe class MatMulJob
     private void RunStored<T>(int start, int end)
         where T : IChunkDecoder
     {
+        if (_n >= DecodeOnceFromTokens && (typeof(T) == typeof(Q8Chunks) || typeof(T) == typeof(Q4Chunks)) && Vector512.IsHardwareAccelerated)
+        {
+            RunDecodedOnce<T>(start, end);
+            return;
+        }
+
         var stride = (nint)_w.RowBytes;
         var blockRows = _n < 4 ? end - start : BlockRows(stride);
         for (var r = start; r < end; r += blockRows)
         {
             Block<T>(_w.Row(r), stride, _w.Cols, r, Math.Min(blockRows, end - r));
+        }
+    }
+
+    /// <summary>
+    /// Many tokens: each row block is decoded once into fp32 scratch (chunk by chunk, A lanes then B
+    /// lanes, so the values and their order are exactly those the decoder feeds the tiles), then run
+    /// as F32 with x packed in the decoder's order. The tiles then spend no instructions on decoding,
+    /// which every token tile would otherwise repeat; the results are bit-identical either way.
+    /// </summary>
+    private void RunDecodedOnce<T>(int start, int end)
+        where T : IChunkDecoder
+    {
+        var cols32 = (_w.Cols + 31) & ~31;
+        var stride = (nint)cols32 * sizeof(float);
+        var blockRows = Math.Max(4, (int)(DecodedBlockBytes / stride) & ~3);
+        var scratch = (t_widened ??= new PinnedFloats()).Ensure((long)blockRows * cols32);
+        for (var r = start; r < end; r += blockRows)
+        {
+            var rows = Math.Min(blockRows, end - r);
+            for (var i = 0; i < rows; i++)
+            {
+                DotTiles.DecodeRow<T>(_w.Row(r + i), _w.Cols, scratch + ((long)i * cols32));
+            }
+
+            Block<F32Chunks>((byte*)scratch, stride, cols32, r, rows);
         }
     }
 
