@@ -38,7 +38,8 @@ run_mode() {
     --random-input-len "$input_len" --random-output-len "$output_len" --random-range-ratio 0.5 \
     --num-prompts "$prompts" --request-rate "$rate" --num-warmups 2 --seed 1 \
     --goodput $goodput --result-filename "$out/$mode.json" --html "$out/$mode.html" | tee "$out/$mode.txt" || status=$?
-  kill -INT $up 2>/dev/null || true
+  # TERM, not INT: a background job of a non-interactive shell ignores SIGINT.
+  kill -TERM $up 2>/dev/null || true
   wait $up 2>/dev/null || true
   return "$status"
 }
