@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Kernels;
@@ -226,7 +227,18 @@ internal sealed unsafe class MatMulJob
         {
             for (var i = 0; i < rows4; i += 4)
             {
-                DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+                if (typeof(T) == typeof(Q8Chunks) && Avx512F.IsSupported)
+                {
+                    DotTiles.Tile4x1Blocks<Q8Chunks>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+                }
+                else if (typeof(T) == typeof(Q4Chunks) && Avx512F.IsSupported)
+                {
+                    DotTiles.Tile4x1Blocks<Q4Chunks>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+                }
+                else
+                {
+                    DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+                }
             }
         }
 

@@ -180,6 +180,27 @@ public sealed class QuantizedMatMulTests : IDisposable
         }
     }
 
+    [Fact]
+    public unsafe void Four_block_scales_read_at_once_are_bit_for_bit_the_single_reads()
+    {
+        var h = stackalloc ushort[4];
+        for (var bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            // Each value in every lane, beside three others.
+            for (var lane = 0; lane < 4; lane++)
+            {
+                h[lane] = (ushort)(bits + (lane * 16411));
+            }
+
+            var four = QuantizedScale.Read4((byte*)h, (byte*)(h + 1), (byte*)(h + 2), (byte*)(h + 3));
+            for (var lane = 0; lane < 4; lane++)
+            {
+                var single = QuantizedScale.Read((byte*)(h + lane));
+                Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(four.GetElement(lane)), $"0x{h[lane]:X4} in lane {lane}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
     public unsafe void A_row_that_is_not_whole_blocks_is_refused(DType dtype)
