@@ -43,6 +43,14 @@ internal static unsafe class AttentionTiles
             a30 = Fma(a30, q3, x0); a31 = Fma(a31, q3, x1); a32 = Fma(a32, q3, x2); a33 = Fma(a33, q3, x3);
         }
 
+        if (Avx512F.IsSupported)
+        {
+            var scale8 = Vector256.Create(scale);
+            Store2Rows(Sums4(a00, a01, a02, a03), Sums4(a10, a11, a12, a13), scale8, s, sStride);
+            Store2Rows(Sums4(a20, a21, a22, a23), Sums4(a30, a31, a32, a33), scale8, s + (2 * sStride), sStride);
+            return;
+        }
+
         s[0] = DotTiles.Sum(a00) * scale; s[1] = DotTiles.Sum(a01) * scale; s[2] = DotTiles.Sum(a02) * scale; s[3] = DotTiles.Sum(a03) * scale;
         s += sStride;
         s[0] = DotTiles.Sum(a10) * scale; s[1] = DotTiles.Sum(a11) * scale; s[2] = DotTiles.Sum(a12) * scale; s[3] = DotTiles.Sum(a13) * scale;
@@ -142,6 +150,33 @@ internal static unsafe class AttentionTiles
         }
 
         o[d] = acc / sum;
+    }
+
+    /// <summary>
+    /// The first two levels of <see cref="DotTiles.Sum"/> for 4 accumulators at once: 128-bit lane k
+    /// of the result holds s4 of accumulator k, ((lane 0 + lane 2) + (lane 1 + lane 3)) of 128-bit lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Sums4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        // [a0+a2, a1+a3, b0+b2, b1+b3]: the 256-bit halves added, as Sum's first step
+        var ab = Avx512F.Shuffle4x128(a, b, 0x44) + Avx512F.Shuffle4x128(a, b, 0xEE);
+        var cd = Avx512F.Shuffle4x128(c, d, 0x44) + Avx512F.Shuffle4x128(c, d, 0xEE);
+
+        // [s4(a), s4(b), s4(c), s4(d)]: the 128-bit halves of each added, as Sum's second step
+        return Avx512F.Shuffle4x128(ab, cd, 0x88) + Avx512F.Shuffle4x128(ab, cd, 0xDD);
+    }
+
+    /// <summary>Sum's last step, (x0 + x2) + (x1 + x3) of each s4, for two rows of <see cref="Sums4"/>; scaled and stored as 4 scores per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2Rows(Vector512<float> row0, Vector512<float> row1, Vector256<float> scale, float* s, int sStride)
+    {
+        var x01 = Avx512F.PermuteVar16x32x2(row0, Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29), row1);
+        var x23 = Avx512F.PermuteVar16x32x2(row0, Vector512.Create(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31), row1);
+        var pairs = x01 + x23; // lower half x0 + x2, upper half x1 + x3
+        var scores = (pairs.GetLower() + pairs.GetUpper()) * scale;
+        scores.GetLower().Store(s);
+        scores.GetUpper().Store(s + sStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
