@@ -7,6 +7,13 @@ using Tandem.Engine.Weights;
 // MatMul throughput on TinyLlama-1.1B shapes.
 // usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
+//        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
+if (args is ["attention", ..])
+{
+    AttentionBench.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount, args.Length > 2 ? int.Parse(args[2]) : 1024);
+    return;
+}
+
 if (args is ["calibrate", ..])
 {
     using var calibrationThreads = new KernelThreads(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount);

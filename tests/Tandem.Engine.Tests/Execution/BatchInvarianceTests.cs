@@ -47,6 +47,32 @@ public class BatchInvarianceTests
         await batched.AssertPoolFullAsync();
     }
 
+    /// <summary>A 300-token prompt, prefilled one token per step or in chunks of any size, attends to the same keys in the same order.</summary>
+    [Fact]
+    public async Task Long_prompt_prefilled_in_chunks_or_one_token_at_a_time_gives_identical_greedy_tokens()
+    {
+        var prompt = new int[300];
+        prompt[0] = 1;
+        for (var i = 1; i < prompt.Length; i++)
+        {
+            prompt[i] = 3 + ((i * 104729) % 298);
+        }
+
+        const int MaxTokens = 16;
+        List<int> stepwise;
+        await using (var single = TestModels.Open(TestModels.TinyGqa, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxNumTokens = 1, Threads = 1 }))
+        {
+            stepwise = (await single.GreedyAsync(prompt, MaxTokens)).Tokens;
+        }
+
+        Assert.Equal(MaxTokens, stepwise.Count);
+        foreach (var (chunk, threads) in new[] { (7, 2), (64, 3), (300, 2), (512, 1) })
+        {
+            await using var chunked = TestModels.Open(TestModels.TinyGqa, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxNumTokens = chunk, TokensPerBlock = 16, Threads = threads });
+            Assert.Equal(stepwise, (await chunked.GreedyAsync(prompt, MaxTokens)).Tokens);
+        }
+    }
+
     /// <summary>Quantized weights are only other chunk decoders: the same canonical order, so the same invariance.</summary>
     [Theory]
     [InlineData(WeightQuantization.Int8)]
