@@ -2,8 +2,9 @@ namespace Tandem.Engine.Execution;
 
 /// <summary>
 /// A snapshot of the engine's load, taken on the engine thread. <see cref="StepAllocatedBytes"/> is what
-/// the engine thread allocated inside its steps (batch building, forward pass, sampling, events) since
-/// it started: in steady-state decoding it must not grow.
+/// the engine thread allocated inside its steps (scheduling, batch building, forward pass, sampling) since
+/// it started: in steady-state decoding it must not grow. Handing a token to its stream is not counted:
+/// a stream whose reader falls behind buffers the events, which is the reader's backlog.
 /// </summary>
 public sealed record EngineStats(
     int RunningRequests,

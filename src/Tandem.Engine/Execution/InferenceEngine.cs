@@ -455,7 +455,11 @@ public sealed class InferenceEngine : IAsyncDisposable
             row++;
             sequence.Tokens.Add(sampled.TokenId);
             _generatedTokens++;
+            // A reader that falls behind makes its unbounded channel buffer events (allocating as it
+            // grows): that is the reader's backlog, not the step's work, so it is not counted.
+            var beforeEvent = GC.GetAllocatedBytesForCurrentThread();
             sequence.Events.TryWrite(GenerationEvent.Token(sampled));
+            _stepAllocatedBytes -= GC.GetAllocatedBytesForCurrentThread() - beforeEvent;
             if (StopReason(sequence, sampled.TokenId) is { } reason)
             {
                 _scheduler.Finish(sequence);
