@@ -22,6 +22,14 @@ internal static unsafe class DotTiles
     private const int PrefetchBytes = 1024;
 
     /// <summary>
+    /// The same for block-quantized rows, which spend longer decoding each byte, so memory has to be
+    /// asked for earlier: 8 KiB ahead (past the row's end, into the rows that come next) made a
+    /// 5632×2048 Q8_0 matrix-vector product from memory 1.04 → 0.71 ms on 2 threads (Q4_0 0.78 →
+    /// 0.68 ms); BF16 showed no difference between 1 and 16 KiB.
+    /// </summary>
+    private const int BlockPrefetchBytes = 8192;
+
+    /// <summary>
     /// Chunks [<paramref name="chunk0"/>, chunk0 + count) of a 4-row × 4-token tile. The 16
     /// accumulators (row-major, r * 4 + t) start at zero when chunk0 is 0, else they are read from
     /// <paramref name="acc"/>; when the range ends the row they are summed into y, else written back.
@@ -177,10 +185,10 @@ internal static unsafe class DotTiles
         var lane3 = Vector512.Create(3);
         for (var c = 0; c < total; c++)
         {
-            Sse.Prefetch0(p0 + PrefetchBytes);
-            Sse.Prefetch0(p1 + PrefetchBytes);
-            Sse.Prefetch0(p2 + PrefetchBytes);
-            Sse.Prefetch0(p3 + PrefetchBytes);
+            Sse.Prefetch0(p0 + BlockPrefetchBytes);
+            Sse.Prefetch0(p1 + BlockPrefetchBytes);
+            Sse.Prefetch0(p2 + BlockPrefetchBytes);
+            Sse.Prefetch0(p3 + BlockPrefetchBytes);
 
             var scales = QuantizedScale.Read4(p0, p1, p2, p3).ToVector256Unsafe().ToVector512Unsafe();
             var xa = Vector512.Load(q);
