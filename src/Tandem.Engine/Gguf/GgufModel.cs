@@ -16,11 +16,11 @@ public static class GgufModel
     public static (ModelConfig Config, LlamaWeights Weights) Load(string path)
     {
         var file = GgufFile.Open(path);
-        var owner = new GgufWeightsOwner(file);
+        var owner = new NativeBuffers(file);
         try
         {
             var config = GgufModelConfig.Read(file);
-            return (config, Build(owner, config));
+            return (config, Build(file, owner, config));
         }
         catch
         {
@@ -29,9 +29,9 @@ public static class GgufModel
         }
     }
 
-    private static LlamaWeights Build(GgufWeightsOwner owner, ModelConfig c)
+    private static LlamaWeights Build(GgufFile file, NativeBuffers owner, ModelConfig c)
     {
-        var loader = new GgufTensorLoader(owner);
+        var loader = new GgufTensorLoader(file, owner);
         int hidden = c.HiddenSize, qDim = c.NumHeads * c.HeadDim, kvDim = c.NumKvHeads * c.HeadDim, ffn = c.IntermediateSize;
         var embedding = loader.Matrix("token_embd.weight", c.VocabSize, hidden);
         var layers = new LayerWeights[c.NumLayers];

@@ -6,11 +6,16 @@ namespace Tandem.Engine.Gguf;
 /// <summary>Turns GGUF tensors into <see cref="WeightMatrix"/> and fp32 vectors, checking presence and shape.</summary>
 internal sealed unsafe class GgufTensorLoader
 {
-    private readonly GgufWeightsOwner _owner;
+    private readonly GgufFile _file;
+    private readonly NativeBuffers _buffers;
 
-    public GgufTensorLoader(GgufWeightsOwner owner) => _owner = owner;
+    public GgufTensorLoader(GgufFile file, NativeBuffers buffers)
+    {
+        _file = file;
+        _buffers = buffers;
+    }
 
-    private GgufFile File => _owner.File;
+    private GgufFile File => _file;
 
     /// <summary>
     /// A [rows, cols] matrix (GGUF dims [cols, rows]). With <paramref name="ropeHeads"/>, rows are
@@ -40,7 +45,7 @@ internal sealed unsafe class GgufTensorLoader
         }
 
         var rowBytes = dtype.RowBytes(cols);
-        var data = _owner.Allocate(rows * rowBytes);
+        var data = _buffers.Allocate(rows * rowBytes);
         var headDim = rows / ropeHeads;
         for (var r = 0; r < rows; r++)
         {

@@ -27,16 +27,7 @@ internal readonly unsafe struct Q8Chunks : IBlockDecoder
     public static int ElementBytes => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b)
-    {
-        if (Avx512F.IsSupported)
-        {
-            DecodeScaled(chunk, Vector512.Create(QuantizedScale.Read(chunk)), out a, out b);
-            return;
-        }
-
-        DecodeSoftware(chunk, out a, out b);
-    }
+    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b) => BlockDecoding.Decode<Q8Chunks>(chunk, out a, out b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void DecodeScaled(byte* chunk, Vector512<float> d, out Vector512<float> a, out Vector512<float> b)
@@ -44,21 +35,6 @@ internal readonly unsafe struct Q8Chunks : IBlockDecoder
         var q = (sbyte*)(chunk + 2);
         a = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q))), d);
         b = Avx512F.Multiply(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16))), d);
-    }
-
-    /// <summary>Out of line: a stackalloc would keep the JIT from inlining <see cref="Decode"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DecodeSoftware(byte* chunk, out Vector512<float> a, out Vector512<float> b)
-    {
-        var d = QuantizedScale.Read(chunk);
-        var values = stackalloc float[32];
-        for (var j = 0; j < 32; j++)
-        {
-            values[j] = ((sbyte*)(chunk + 2))[j] * d;
-        }
-
-        a = Vector512.Load(values);
-        b = Vector512.Load(values + 16);
     }
 
     public static float ScalarA(byte* chunk, int lane) => (float)((sbyte*)(chunk + 2))[lane] * QuantizedScale.Read(chunk);
@@ -84,16 +60,7 @@ internal readonly unsafe struct Q4Chunks : IBlockDecoder
     public static int ElementBytes => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b)
-    {
-        if (Avx512F.IsSupported)
-        {
-            DecodeScaled(chunk, Vector512.Create(QuantizedScale.Read(chunk)), out a, out b);
-            return;
-        }
-
-        DecodeSoftware(chunk, out a, out b);
-    }
+    public static void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b) => BlockDecoding.Decode<Q4Chunks>(chunk, out a, out b);
 
     /// <summary>
     /// A 16-entry table of the block's values, (k − 8) · d for every nibble k (each one rounding,
@@ -109,21 +76,6 @@ internal readonly unsafe struct Q4Chunks : IBlockDecoder
         b = Avx512F.PermuteVar16x32(table, Avx512F.ShiftRightLogical(bytes, 4).AsInt32());
     }
 
-    /// <summary>Out of line: a stackalloc would keep the JIT from inlining <see cref="Decode"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DecodeSoftware(byte* chunk, out Vector512<float> a, out Vector512<float> b)
-    {
-        var values = stackalloc float[32];
-        for (var j = 0; j < 16; j++)
-        {
-            values[j] = ScalarA(chunk, j);
-            values[16 + j] = ScalarB(chunk, j);
-        }
-
-        a = Vector512.Load(values);
-        b = Vector512.Load(values + 16);
-    }
-
     public static float ScalarA(byte* chunk, int lane) => (float)((chunk[2 + lane] & 0xF) - 8) * QuantizedScale.Read(chunk);
 
     public static float ScalarB(byte* chunk, int lane) => (float)((chunk[2 + lane] >> 4) - 8) * QuantizedScale.Read(chunk);
@@ -131,6 +83,39 @@ internal readonly unsafe struct Q4Chunks : IBlockDecoder
     public static void PackX(float* x, float* packed) => F32Chunks.PackX(x, packed);
 
     public static void PackXTail(float* x, int count, float* packed) => F32Chunks.PackXTail(x, count, packed);
+}
+
+/// <summary>The decode every block decoder shares: its scaled vector path, or its scalar lanes where AVX-512 is missing.</summary>
+internal static unsafe class BlockDecoding
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode<T>(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+        where T : IBlockDecoder
+    {
+        if (Avx512F.IsSupported)
+        {
+            T.DecodeScaled(chunk, Vector512.Create(QuantizedScale.Read(chunk)), out a, out b);
+            return;
+        }
+
+        Software<T>(chunk, out a, out b);
+    }
+
+    /// <summary>Out of line: a stackalloc would keep the JIT from inlining <see cref="Decode{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Software<T>(byte* chunk, out Vector512<float> a, out Vector512<float> b)
+        where T : IBlockDecoder
+    {
+        var values = stackalloc float[32];
+        for (var j = 0; j < 16; j++)
+        {
+            values[j] = T.ScalarA(chunk, j);
+            values[16 + j] = T.ScalarB(chunk, j);
+        }
+
+        a = Vector512.Load(values);
+        b = Vector512.Load(values + 16);
+    }
 }
 
 /// <summary>The fp16 scale d that starts every Q8_0 and Q4_0 block, widened exactly to fp32.</summary>

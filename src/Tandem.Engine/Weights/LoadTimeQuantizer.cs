@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Tandem.Engine.Kernels;
 
 namespace Tandem.Engine.Weights;
@@ -25,7 +24,8 @@ public static unsafe class LoadTimeQuantizer
             return (weights, null);
         }
 
-        var owner = new Buffers(weights);
+        // The quantized matrices' memory; it owns the original weights too (still used for norms, the embedding and kept matrices).
+        var owner = new NativeBuffers(weights);
         try
         {
             var run = new Run(owner, target);
@@ -78,7 +78,7 @@ public static unsafe class LoadTimeQuantizer
         return quantized;
     }
 
-    private sealed class Run(Buffers owner, DType target)
+    private sealed class Run(NativeBuffers owner, DType target)
     {
         private readonly Dictionary<string, (int Count, string Why)> _kept = [];
         private int _quantized;
@@ -108,37 +108,6 @@ public static unsafe class LoadTimeQuantizer
             var note = $"quantization {quantization.Name()}: {_quantized} matrices to {target} ({_before / 1e6:F1} MB -> {_after / 1e6:F1} MB)";
             return _kept.Count == 0 ? note
                 : note + "; kept as stored: " + string.Join(", ", _kept.Select(k => $"{k.Key} x{k.Value.Count} ({k.Value.Why})"));
-        }
-    }
-
-    /// <summary>The quantized matrices' memory, and the original weights (still used for norms, the embedding and kept matrices).</summary>
-    private sealed class Buffers(LlamaWeights original) : IDisposable
-    {
-        private readonly List<nint> _buffers = [];
-        private bool _disposed;
-
-        public byte* Allocate(long bytes)
-        {
-            var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
-            _buffers.Add((nint)pointer);
-            return pointer;
-        }
-
-        public void Dispose()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            foreach (var buffer in _buffers)
-            {
-                NativeMemory.AlignedFree((void*)buffer);
-            }
-
-            _buffers.Clear();
-            original.Dispose();
         }
     }
 }

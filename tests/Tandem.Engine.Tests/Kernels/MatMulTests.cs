@@ -115,6 +115,10 @@ public sealed class MatMulTests : IDisposable
     [InlineData(DType.F32, 21, 1000)]
     [InlineData(DType.F16, 13, 2200)]
     [InlineData(DType.BF16, 9, 4161)]
+    [InlineData(DType.Q8_0, 37, 320)]
+    [InlineData(DType.Q4_0, 37, 320)]
+    [InlineData(DType.Q8_0, 21, 2112)]
+    [InlineData(DType.Q4_0, 64, 4160)]
     public void A_token_gets_the_same_bits_alone_and_in_any_batch_on_any_thread_count(DType dtype, int rows, int cols)
     {
         var random = new Random(3);

@@ -138,36 +138,6 @@ public sealed class QuantizedMatMulTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData(DType.Q8_0, 37, 320)]
-    [InlineData(DType.Q4_0, 37, 320)]
-    [InlineData(DType.Q8_0, 21, 2112)]
-    [InlineData(DType.Q4_0, 64, 4160)]
-    public void A_token_gets_the_same_bits_alone_and_in_any_batch_on_any_thread_count(DType dtype, int rows, int cols)
-    {
-        var random = new Random(14);
-        using var w = new TestMatrix(dtype, rows, cols, seed: 4);
-        var token = TestMatrix.RandomVector(cols, random);
-        var alone = new float[rows];
-        MatMul.Compute(w.Matrix, token, 1, alone, _one);
-
-        for (var n = 1; n <= 20; n++)
-        {
-            var position = random.Next(n);
-            var x = TestMatrix.RandomVector(n * cols, random);
-            token.CopyTo(x, position * cols);
-            foreach (var threads in (KernelThreads[])[_one, _two, _three])
-            {
-                var y = new float[n * rows];
-                MatMul.Compute(w.Matrix, x, n, y, threads);
-                for (var r = 0; r < rows; r++)
-                {
-                    Assert.Equal(BitConverter.SingleToInt32Bits(alone[r]), BitConverter.SingleToInt32Bits(y[(position * rows) + r]));
-                }
-            }
-        }
-    }
-
     [Fact]
     public unsafe void The_block_scale_reads_every_fp16_value_as_Half_does()
     {

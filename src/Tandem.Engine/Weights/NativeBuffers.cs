@@ -1,25 +1,22 @@
 using System.Runtime.InteropServices;
 
-namespace Tandem.Engine.Gguf;
+namespace Tandem.Engine.Weights;
 
-/// <summary>What a GGUF model's <see cref="Weights.LlamaWeights"/> point into: the mapped file and the native buffers made at load (row-permuted Q and K matrices).</summary>
-internal sealed unsafe class GgufWeightsOwner : IDisposable
+/// <summary>
+/// Aligned native buffers made while loading weights (row-permuted or quantized matrices), owned
+/// together with what the other matrices point into (<paramref name="source"/>: a mapped file, or
+/// the weights they were made from). Disposing frees the buffers, then disposes the source.
+/// </summary>
+internal sealed unsafe class NativeBuffers(IDisposable source) : IDisposable
 {
     private readonly List<nint> _buffers = [];
     private bool _disposed;
 
-    public GgufWeightsOwner(GgufFile file) => File = file;
-
-    public GgufFile File { get; }
-
-    /// <summary>Bytes held in buffers made at load.</summary>
-    public long AllocatedBytes { get; private set; }
-
+    /// <summary>A 64-byte-aligned buffer of <paramref name="bytes"/> bytes, freed with this object.</summary>
     public byte* Allocate(long bytes)
     {
         var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
         _buffers.Add((nint)pointer);
-        AllocatedBytes += bytes;
         return pointer;
     }
 
@@ -37,6 +34,6 @@ internal sealed unsafe class GgufWeightsOwner : IDisposable
         }
 
         _buffers.Clear();
-        File.Dispose();
+        source.Dispose();
     }
 }
