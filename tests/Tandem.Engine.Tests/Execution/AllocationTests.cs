@@ -15,11 +15,19 @@ public class AllocationTests
             .Select(i => h.Submit(EngineHarness.Greedy($"a{i}", [1, 403 + i, 407, 261, 378], 500)))
             .ToArray();
 
-        // Readers drain the streams as a server would, so events never pile up in the channels.
-        var readers = handles.Select(EngineHarness.CollectAsync).ToArray();
+        // Readers drain the streams as a server would, counting each request's tokens.
+        var counts = new int[requests];
+        var readers = handles.Select((handle, i) => DrainAsync(handle, counts, i)).ToArray();
 
-        // Warm-up: past the prompts and 60 decode steps (lists and pools have grown by then).
-        var before = await WaitForStepsAsync(h.Engine, 60);
+        // Warm-up: every request decoding (on a loaded host the engine may run many steps for the
+        // first request before the others arrive, and their prompts still grow buffers), then 60 steps.
+        for (var i = 0; i < 20_000 && counts.Min() == 0; i++)
+        {
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(counts.Min() > 0, "not every request started decoding");
+        var before = await WaitForStepsAsync(h.Engine, (await h.Engine.GetStatsAsync()).Steps + 60);
         var after = await WaitForStepsAsync(h.Engine, before.Steps + 200);
 
         Assert.Equal(requests, after.RunningRequests);
@@ -31,6 +39,19 @@ public class AllocationTests
 
         await Task.WhenAll(readers);
         await h.AssertPoolFullAsync();
+    }
+
+    private static async Task DrainAsync(RequestHandle handle, int[] counts, int index)
+    {
+        await foreach (var e in handle.Events.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            if (e.IsFinal)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref counts[index]);
+        }
     }
 
     private static async Task<EngineStats> WaitForStepsAsync(InferenceEngine engine, long steps)
