@@ -4,7 +4,9 @@ namespace Tandem.Engine.Execution;
 /// A snapshot of the engine's load, taken on the engine thread. <see cref="StepAllocatedBytes"/> is what
 /// the engine thread allocated inside its steps (scheduling, batch building, forward pass, sampling) since
 /// it started: in steady-state decoding it must not grow. Handing a token to its stream is not counted:
-/// a stream whose reader falls behind buffers the events, which is the reader's backlog.
+/// a stream whose reader falls behind buffers the events, which is the reader's backlog. Steps during
+/// which a garbage collection ran are left out (<see cref="AllocationCountedSteps"/> counts the others):
+/// the collection can add the unused rest of the thread's allocation context to the counter.
 /// </summary>
 public sealed record EngineStats(
     int RunningRequests,
@@ -17,7 +19,8 @@ public sealed record EngineStats(
     long PromptTokensComputed,
     long GeneratedTokens,
     long Preemptions,
-    long StepAllocatedBytes)
+    long StepAllocatedBytes,
+    long AllocationCountedSteps)
 {
     public int KvBlocksUsed => KvBlocksTotal - KvBlocksFree;
 }

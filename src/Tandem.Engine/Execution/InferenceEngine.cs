@@ -43,6 +43,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly HashSet<int> _eos;
     private readonly StepPlan _plan = new();
     private long _stepAllocatedBytes;
+    private long _allocationCountedSteps;
     private readonly ForwardBatch _batch;
     private readonly float[] _logits;
     private readonly Thread _thread;
@@ -313,11 +314,20 @@ public sealed class InferenceEngine : IAsyncDisposable
                 if (_scheduler.HasWork)
                 {
                     var allocated = GC.GetAllocatedBytesForCurrentThread();
+                    var collections = GC.CollectionCount(0);
                     _scheduler.Schedule(_plan);
                     if (!_plan.IsEmpty)
                     {
                         Step();
-                        _stepAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+                        // A collection during the step (started by any thread) can add the unused rest of
+                        // this thread's allocation context (up to ~8 KB) to the counter: such steps are not counted.
+                        if (GC.CollectionCount(0) == collections)
+                        {
+                            _stepAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
+                            _allocationCountedSteps++;
+                        }
+
                         continue;
                     }
                 }
@@ -540,7 +550,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         _promptTokens,
         _generatedTokens,
         _scheduler.Preemptions,
-        _stepAllocatedBytes);
+        _stepAllocatedBytes,
+        _allocationCountedSteps);
 
     private void Shutdown()
     {

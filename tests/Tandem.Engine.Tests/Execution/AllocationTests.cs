@@ -31,6 +31,7 @@ public class AllocationTests
         var after = await WaitForStepsAsync(h.Engine, before.Steps + 200);
 
         Assert.Equal(requests, after.RunningRequests);
+        Assert.True(after.AllocationCountedSteps - before.AllocationCountedSteps >= 50, $"only {after.AllocationCountedSteps - before.AllocationCountedSteps} of 200 steps ran without a collection");
         Assert.Equal(0, after.StepAllocatedBytes - before.StepAllocatedBytes);
         foreach (var handle in handles)
         {
