@@ -22,14 +22,6 @@ internal static unsafe class DotTiles
     private const int PrefetchBytes = 1024;
 
     /// <summary>
-    /// The same for block-quantized rows, which spend longer decoding each byte, so memory has to be
-    /// asked for earlier: 8 KiB ahead (past the row's end, into the rows that come next) made a
-    /// 5632×2048 Q8_0 matrix-vector product from memory 1.04 → 0.71 ms on 2 threads (Q4_0 0.78 →
-    /// 0.68 ms); BF16 showed no difference between 1 and 16 KiB.
-    /// </summary>
-    private const int BlockPrefetchBytes = 8192;
-
-    /// <summary>
     /// Chunks [<paramref name="chunk0"/>, chunk0 + count) of a 4-row × 4-token tile. The 16
     /// accumulators (row-major, r * 4 + t) start at zero when chunk0 is 0, else they are read from
     /// <paramref name="acc"/>; when the range ends the row they are summed into y, else written back.
@@ -165,53 +157,6 @@ internal static unsafe class DotTiles
         y[3] = Sum(acc3);
     }
 
-    /// <summary>
-    /// <see cref="Tile4x1{T}"/> for block-quantized rows: the four rows' block scales are read as one
-    /// vector per chunk and broadcast lane by lane (exactly the scalars <see cref="QuantizedScale.Read"/>
-    /// gives), so the same values meet the same FMAs in the same order.
-    /// </summary>
-    public static void Tile4x1Blocks<T>(byte* w, nint wStride, int cols, float* x, float* y)
-        where T : IBlockDecoder
-    {
-        var total = cols / 32;
-        byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
-        var q = x;
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
-        var acc2 = Vector512<float>.Zero;
-        var acc3 = Vector512<float>.Zero;
-        var lane1 = Vector512.Create(1);
-        var lane2 = Vector512.Create(2);
-        var lane3 = Vector512.Create(3);
-        for (var c = 0; c < total; c++)
-        {
-            Sse.Prefetch0(p0 + BlockPrefetchBytes);
-            Sse.Prefetch0(p1 + BlockPrefetchBytes);
-            Sse.Prefetch0(p2 + BlockPrefetchBytes);
-            Sse.Prefetch0(p3 + BlockPrefetchBytes);
-
-            var scales = QuantizedScale.Read4(p0, p1, p2, p3).ToVector256Unsafe().ToVector512Unsafe();
-            var xa = Vector512.Load(q);
-            var xb = Vector512.Load(q + 16);
-            T.DecodeScaled(p0, Avx512F.BroadcastScalarToVector512(scales.GetLower().GetLower()), out var a, out var b);
-            acc0 = Fma2(acc0, a, b, xa, xb);
-            T.DecodeScaled(p1, Avx512F.PermuteVar16x32(scales, lane1), out a, out b);
-            acc1 = Fma2(acc1, a, b, xa, xb);
-            T.DecodeScaled(p2, Avx512F.PermuteVar16x32(scales, lane2), out a, out b);
-            acc2 = Fma2(acc2, a, b, xa, xb);
-            T.DecodeScaled(p3, Avx512F.PermuteVar16x32(scales, lane3), out a, out b);
-            acc3 = Fma2(acc3, a, b, xa, xb);
-
-            p0 += T.ChunkBytes; p1 += T.ChunkBytes; p2 += T.ChunkBytes; p3 += T.ChunkBytes;
-            q += 32;
-        }
-
-        y[0] = Sum(acc0);
-        y[1] = Sum(acc1);
-        y[2] = Sum(acc2);
-        y[3] = Sum(acc3);
-    }
-
     public static float Tile1x1<T>(byte* w, int cols, float* x)
         where T : IChunkDecoder
     {
@@ -237,37 +182,6 @@ internal static unsafe class DotTiles
         }
 
         return Sum(acc);
-    }
-
-    /// <summary>
-    /// Decodes a whole row into fp32 at <paramref name="destination"/> (ceil(cols / 32) chunks of 32
-    /// floats: the chunk's A lanes, then its B lanes; the last chunk zero-padded), so that F32 tiles
-    /// over it meet exactly the values, in exactly the lanes, that tiles of <typeparamref name="T"/> would.
-    /// </summary>
-    public static void DecodeRow<T>(byte* w, int cols, float* destination)
-        where T : IChunkDecoder
-    {
-        var full = cols / 32;
-        var tailBytes = cols % 32 * T.ElementBytes;
-        var p = w;
-        var d = destination;
-        for (var c = 0; c < full; c++)
-        {
-            T.Decode(p, out var a, out var b);
-            a.Store(d);
-            b.Store(d + 16);
-            p += T.ChunkBytes;
-            d += 32;
-        }
-
-        if (tailBytes != 0)
-        {
-            var tail = stackalloc byte[128];
-            PadTail(p, tail, tailBytes);
-            T.Decode(tail, out var a, out var b);
-            a.Store(d);
-            b.Store(d + 16);
-        }
     }
 
     /// <summary>

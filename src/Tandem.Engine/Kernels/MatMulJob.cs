@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Kernels;
@@ -9,21 +8,10 @@ namespace Tandem.Engine.Kernels;
 /// One <see cref="MatMul.Compute"/> call's state, reused call after call by its calling thread so
 /// that a call allocates nothing: the packed x and a cached row-range delegate for the threads.
 /// </summary>
-internal sealed unsafe class MatMulJob
+internal sealed unsafe partial class MatMulJob
 {
     /// <summary>Weights per row block: small enough to stay in L2 while every token tile passes over it.</summary>
     private const int BlockBytes = 192 * 1024;
-
-    /// <summary>fp32 scratch per row block when rows are decoded once (<see cref="RunDecodedOnce"/>).</summary>
-    private const int DecodedBlockBytes = 384 * 1024;
-
-    /// <summary>
-    /// From this many tokens, quantized rows are decoded once per block rather than once per token
-    /// tile (measured on 2048×2048 Q8_0 at 16 tokens: 3.3 ms → 1.3 ms). BF16 is not: its in-register
-    /// decode is two cheap operations, and fp32 scratch doubles the bytes the tiles read (1.07 ms
-    /// decoded once vs 0.78 ms in registers).
-    /// </summary>
-    private const int DecodeOnceFromTokens = 8;
 
     /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 32 KiB of x per 4 tokens.</summary>
     private const int SliceChunks = 64;
@@ -46,6 +34,33 @@ internal sealed unsafe class MatMulJob
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
     {
+        if (w.DType.IsQuantized())
+        {
+            PackQuantized(w, x, n);
+        }
+        else
+        {
+            PackFloats(w, x, n);
+        }
+
+        fixed (float* output = y)
+        {
+            _w = w;
+            _n = n;
+            _y = output;
+            try
+            {
+                threads.For(w.Rows, 4, _runRows);
+            }
+            finally
+            {
+                _y = null;
+            }
+        }
+    }
+
+    private void PackFloats(in WeightMatrix w, ReadOnlySpan<float> x, int n)
+    {
         var cols32 = (w.Cols + 31) & ~31;
 
         // A stride of a multiple of 4 KiB would put the 4 tokens of a tile in the same L1 sets.
@@ -63,21 +78,6 @@ internal sealed unsafe class MatMulJob
                 {
                     Pack<F32Chunks>(source + ((long)t * w.Cols), w.Cols, _x + (t * _xStride));
                 }
-            }
-        }
-
-        fixed (float* output = y)
-        {
-            _w = w;
-            _n = n;
-            _y = output;
-            try
-            {
-                threads.For(w.Rows, 4, _runRows);
-            }
-            finally
-            {
-                _y = null;
             }
         }
     }
@@ -111,10 +111,10 @@ internal sealed unsafe class MatMulJob
                 RunWidened(start, end);
                 break;
             case DType.Q8_0:
-                RunStored<Q8Chunks>(start, end);
+                RunQuantized<Q8Blocks>(start, end);
                 break;
             case DType.Q4_0:
-                RunStored<Q4Chunks>(start, end);
+                RunQuantized<Q4Blocks>(start, end);
                 break;
             default:
                 throw new NotSupportedException($"weights in {_w.DType}");
@@ -124,42 +124,11 @@ internal sealed unsafe class MatMulJob
     private void RunStored<T>(int start, int end)
         where T : IChunkDecoder
     {
-        if (_n >= DecodeOnceFromTokens && (typeof(T) == typeof(Q8Chunks) || typeof(T) == typeof(Q4Chunks)) && Vector512.IsHardwareAccelerated)
-        {
-            RunDecodedOnce<T>(start, end);
-            return;
-        }
-
         var stride = (nint)_w.RowBytes;
         var blockRows = _n < 4 ? end - start : BlockRows(stride);
         for (var r = start; r < end; r += blockRows)
         {
             Block<T>(_w.Row(r), stride, _w.Cols, r, Math.Min(blockRows, end - r));
-        }
-    }
-
-    /// <summary>
-    /// Many tokens: each row block is decoded once into fp32 scratch (chunk by chunk, A lanes then B
-    /// lanes, so the values and their order are exactly those the decoder feeds the tiles), then run
-    /// as F32 with x packed in the decoder's order. The tiles then spend no instructions on decoding,
-    /// which every token tile would otherwise repeat; the results are bit-identical either way.
-    /// </summary>
-    private void RunDecodedOnce<T>(int start, int end)
-        where T : IChunkDecoder
-    {
-        var cols32 = (_w.Cols + 31) & ~31;
-        var stride = (nint)cols32 * sizeof(float);
-        var blockRows = Math.Max(4, (int)(DecodedBlockBytes / stride) & ~3);
-        var scratch = (t_widened ??= new PinnedFloats()).Ensure((long)blockRows * cols32);
-        for (var r = start; r < end; r += blockRows)
-        {
-            var rows = Math.Min(blockRows, end - r);
-            for (var i = 0; i < rows; i++)
-            {
-                DotTiles.DecodeRow<T>(_w.Row(r + i), _w.Cols, scratch + ((long)i * cols32));
-            }
-
-            Block<F32Chunks>((byte*)scratch, stride, cols32, r, rows);
         }
     }
 
@@ -227,18 +196,7 @@ internal sealed unsafe class MatMulJob
         {
             for (var i = 0; i < rows4; i += 4)
             {
-                if (typeof(T) == typeof(Q8Chunks) && Avx512F.IsSupported)
-                {
-                    DotTiles.Tile4x1Blocks<Q8Chunks>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
-                }
-                else if (typeof(T) == typeof(Q4Chunks) && Avx512F.IsSupported)
-                {
-                    DotTiles.Tile4x1Blocks<Q4Chunks>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
-                }
-                else
-                {
-                    DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
-                }
+                DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
             }
         }
 

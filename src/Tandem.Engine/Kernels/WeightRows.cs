@@ -28,26 +28,27 @@ public static class WeightRows
                 BFloat16.ToSingle(new ReadOnlySpan<ushort>(data, w.Cols), destination);
                 break;
             case DType.Q8_0:
-                Dequantize<Q8Chunks>(data, w.Cols, destination);
+                Dequantize<Q8Blocks>(data, w.Cols, destination);
                 break;
             case DType.Q4_0:
-                Dequantize<Q4Chunks>(data, w.Cols, destination);
+                Dequantize<Q4Blocks>(data, w.Cols, destination);
                 break;
             default:
                 throw new NotSupportedException($"weights in {w.DType}");
         }
     }
 
+    /// <summary>element = (u − offset) · d, one rounding: what <see cref="Gguf.GgufDequantizer"/> gives.</summary>
     private static unsafe void Dequantize<T>(byte* row, int cols, Span<float> destination)
-        where T : IChunkDecoder
+        where T : IQuantizedBlocks
     {
-        for (var c = 0; c < cols / 32; c++)
+        for (var b = 0; b < cols / 32; b++)
         {
-            var chunk = row + (c * T.ChunkBytes);
-            for (var j = 0; j < 16; j++)
+            var block = row + (b * T.BlockBytes);
+            var d = QuantizedScale.Read(block);
+            for (var j = 0; j < 32; j++)
             {
-                destination[(c * 32) + j] = T.ScalarA(chunk, j);
-                destination[(c * 32) + 16 + j] = T.ScalarB(chunk, j);
+                destination[(b * 32) + j] = (T.Unsigned(block, j) - T.Offset) * d;
             }
         }
     }

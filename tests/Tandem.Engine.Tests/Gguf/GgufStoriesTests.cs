@@ -9,7 +9,7 @@ namespace Tandem.Engine.Tests.Gguf;
 /// <summary>
 /// stories260K as GGUF against llama.cpp's greedy outputs. The golden files are llama-simple's
 /// output: "&lt;s&gt;", the prompt " Once upon a time", 200 generated tokens, then a newline.
-/// Q8_0 is dequantized to fp32 at load, and still reproduces llama.cpp's own Q8_0 text (which
+/// Q8_0 stays Q8_0 (its blocks multiplied with 8-bit activation blocks, as llama.cpp does) and reproduces llama.cpp's own Q8_0 text (which
 /// differs from the f32 text) for all 200 tokens. The tokenizer is each file's own (its metadata).
 /// </summary>
 public class GgufStoriesTests

@@ -47,7 +47,8 @@ public class LoadTimeQuantizationTests
         var diff = MaxAbsDiff(fp32, int8);
         TestContext.Current.TestOutputHelper?.WriteLine($"int8 vs fp32: max |Δlogit| {diff}, rms {Rms(fp32, int8)}, argmax {ArgMax(fp32)} {ArgMax(int8)}, logit range {fp32.Min()}..{fp32.Max()}");
 
-        // Measured: max 0.152, rms 0.042 over logits spanning −10.1..17.8, same top token. llama.cpp's own
+        // Measured: max 0.230, rms 0.081 over logits spanning −10.1..17.8, same top token (0.152 and 0.042
+        // with fp32 activations; the rest is the 8-bit activations llama.cpp uses too). llama.cpp's own
         // q8_0 file gives the same logits (test below): this is what 8-bit blocks cost a 64-wide model.
         Assert.InRange(diff, 1e-3, 0.3);
         Assert.InRange(Rms(fp32, int8), 1e-4, 0.1);
@@ -61,7 +62,7 @@ public class LoadTimeQuantizationTests
         var diff = MaxAbsDiff(fp32, int4);
         TestContext.Current.TestOutputHelper?.WriteLine($"int4 vs fp32: max |Δlogit| {diff}, rms {Rms(fp32, int4)}, argmax {ArgMax(fp32)} {ArgMax(int4)}");
 
-        // Measured: max 2.97, rms 1.12 (about 25 times int8's), same top token.
+        // Measured: max 3.03, rms 1.11 (about 14 times int8's), same top token.
         Assert.InRange(diff, 0.1, 5);
         Assert.InRange(Rms(fp32, int4), 0.1, 2);
         Assert.Equal(ArgMax(fp32), ArgMax(int4));

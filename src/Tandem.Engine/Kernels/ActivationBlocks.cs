@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// One token's activations quantized to 8 bits in blocks of 32, the way llama.cpp quantizes the
+/// activations it multiplies with Q8_0 and Q4_0 weights: per block, amax = max |x|,
+/// scale d = fp16(amax / 127), q = round-half-even(x · 127 / amax) (0 when amax is 0).
+/// Products of these with the weights' integers are then exact in int32 (<see cref="QuantizedTiles"/>).
+/// </summary>
+/// <remarks>
+/// Layout of one token, for a row of <c>blocks</c> blocks (64-byte aligned when the buffer is):
+/// <code>
+///   block b at 64·b:  q[32] (int8)  │  c[8] (int32): c[l] = −offset · (q[4l] + q[4l+1] + q[4l+2] + q[4l+3])
+///   at 64·blocks:     d[blocks] (fp32, each an fp16 value), padded to a multiple of 64 bytes
+/// </code>
+/// c is the correction for weights stored unsigned (weight + offset, offset 128 for Q8_0 and 8 for
+/// Q4_0): it starts the int32 accumulation, so that Σ (w + offset)·q + c = Σ w·q exactly.
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class ActivationBlocks
+{
+    public const int BlockBytes = 64;
+
+    /// <summary>Bytes one token takes, a multiple of 64.</summary>
+    public static nint TokenBytes(int blocks) => ((nint)blocks * BlockBytes) + ((((nint)blocks * sizeof(float)) + 63) & ~(nint)63);
+
+    /// <summary>The block scales of the token at <paramref name="token"/>.</summary>
+    public static float* Scales(byte* token, int blocks) => (float*)(token + ((nint)blocks * BlockBytes));
+
+    /// <summary>Quantizes x[0, 32·blocks) into <paramref name="destination"/> (<see cref="TokenBytes"/> bytes).</summary>
+    public static void Quantize(float* x, int blocks, int offset, byte* destination)
+    {
+        var scales = Scales(destination, blocks);
+        for (var b = 0; b < blocks; b++)
+        {
+            scales[b] = QuantizeBlock(x + (b * 32), offset, destination + (b * BlockBytes));
+        }
+    }
+
+    /// <summary>The one block's q and c at <paramref name="block"/>; returns d.</summary>
+    private static float QuantizeBlock(float* x, int offset, byte* block)
+    {
+        var q = (sbyte*)block;
+        var c = (int*)(block + 32);
+        if (Avx2.IsSupported)
+        {
+            var v0 = Finite(Vector256.Load(x));
+            var v1 = Finite(Vector256.Load(x + 8));
+            var v2 = Finite(Vector256.Load(x + 16));
+            var v3 = Finite(Vector256.Load(x + 24));
+            var m = Avx.Max(Avx.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Avx.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+            var m4 = Sse.Max(m.GetLower(), m.GetUpper());
+            var amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+            var id = Vector256.Create(InverseScale(amax));
+            var q0 = Round(v0 * id);
+            var q1 = Round(v1 * id);
+            var q2 = Round(v2 * id);
+            var q3 = Round(v3 * id);
+
+            // int32 → int16 → int8 with saturation, then undo the 128-bit-lane interleave of the packs.
+            var words = Avx2.PackSignedSaturate(q0, q1);
+            var words2 = Avx2.PackSignedSaturate(q2, q3);
+            var bytes = Avx2.PackSignedSaturate(words, words2);
+            bytes = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte();
+            bytes.Store(q);
+
+            // c = −offset · (sum of each 4 consecutive q): q · 1 summed in pairs, then pairs of pairs.
+            var pairs = Avx2.MultiplyAddAdjacent(Vector256<byte>.One, bytes);
+            var quads = Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
+            (quads * Vector256.Create(-offset)).Store(c);
+            return Scale(amax);
+        }
+
+        var max = 0f;
+        for (var j = 0; j < 32; j++)
+        {
+            max = MathF.Max(max, MathF.Abs(Finite(x[j])));
+        }
+
+        var inverse = InverseScale(max);
+        for (var j = 0; j < 32; j++)
+        {
+            q[j] = (sbyte)Math.Clamp((int)MathF.Round(Finite(x[j]) * inverse, MidpointRounding.ToEven), -127, 127);
+        }
+
+        for (var l = 0; l < 8; l++)
+        {
+            c[l] = -offset * (q[4 * l] + q[(4 * l) + 1] + q[(4 * l) + 2] + q[(4 * l) + 3]);
+        }
+
+        return Scale(max);
+    }
+
+    /// <summary>127 / amax, or 0 for an all-zero block.</summary>
+    private static float InverseScale(float amax) => amax > 0f ? 127f / amax : 0f;
+
+    private static float Scale(float amax) => (float)(Half)(amax / 127f);
+
+    /// <summary>Infinities and NaN count as 0 (so one bad value does not zero or poison its whole block's scale).</summary>
+    private static float Finite(float x) => float.IsFinite(x) ? x : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finite(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.Equals(x - x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+
+    /// <summary>Round half to even (|v| ≤ 127 up to one rounding, so the saturating packs never clip).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Round(Vector256<float> v) => Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v));
+}
