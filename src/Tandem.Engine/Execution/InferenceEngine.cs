@@ -118,47 +118,50 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>Bytes of weights one forward step reads (for bandwidth figures).</summary>
     public long WeightBytesPerStep => _weights.MatrixBytesPerStep;
 
-    /// <summary>Checks a request against the engine's limits without submitting it; null when it may run.</summary>
-    public string? Validate(EngineRequest request)
+    /// <summary>
+    /// Checks a request against the engine's limits without submitting it; null when it may run, else
+    /// every problem in one message, with the field of the first.
+    /// </summary>
+    public RequestProblem? Validate(EngineRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = new List<string>();
+        var errors = new List<RequestProblem>();
         var prompt = request.PromptTokens;
         if (string.IsNullOrEmpty(request.Id))
         {
-            errors.Add("the request id is empty");
+            errors.Add(new(null, "the request id is empty"));
         }
 
         if (prompt.Count == 0)
         {
-            errors.Add("the prompt is empty: it must contain at least one token");
+            errors.Add(new("prompt", "the prompt is empty: it must contain at least one token"));
         }
 
         foreach (var token in prompt)
         {
             if ((uint)token >= (uint)Config.VocabSize)
             {
-                errors.Add($"prompt token id {token} is outside the vocabulary (0..{Config.VocabSize - 1})");
+                errors.Add(new("prompt", $"prompt token id {token} is outside the vocabulary (0..{Config.VocabSize - 1})"));
                 break;
             }
         }
 
         if (request.MaxTokens < 1)
         {
-            errors.Add($"max_tokens must be at least 1 (got {request.MaxTokens})");
+            errors.Add(new("max_tokens", $"max_tokens must be at least 1 (got {request.MaxTokens})"));
         }
         else if ((long)prompt.Count + request.MaxTokens > MaxSeqLen)
         {
-            errors.Add($"the prompt ({prompt.Count} tokens) plus max_tokens ({request.MaxTokens}) is {prompt.Count + (long)request.MaxTokens} tokens, more than max_seq_len ({MaxSeqLen})");
+            errors.Add(new("max_tokens", $"the prompt ({prompt.Count} tokens) plus max_tokens ({request.MaxTokens}) is {prompt.Count + (long)request.MaxTokens} tokens, more than max_seq_len ({MaxSeqLen})"));
         }
         else if (Layout.BlocksFor(prompt.Count + request.MaxTokens) > _cache.Pool.Total)
         {
-            errors.Add($"the prompt plus max_tokens needs {Layout.BlocksFor(prompt.Count + request.MaxTokens)} KV blocks but the whole cache holds {_cache.Pool.Total}");
+            errors.Add(new("max_tokens", $"the prompt plus max_tokens needs {Layout.BlocksFor(prompt.Count + request.MaxTokens)} KV blocks but the whole cache holds {_cache.Pool.Total}"));
         }
 
         errors.AddRange(request.Sampling.Validate());
         ValidateDisaggregation(request, errors);
-        return errors.Count == 0 ? null : string.Join("; ", errors);
+        return errors.Count == 0 ? null : new RequestProblem(errors[0].Param, string.Join("; ", errors.Select(e => e.Message)));
     }
 
     /// <summary>Queues a request. Invalid requests and a full queue are refused here, with the reason.</summary>
@@ -172,7 +175,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
         if (Validate(request) is { } error)
         {
-            return new SubmitResult(null, SubmitError.Invalid, error);
+            return new SubmitResult(null, SubmitError.Invalid, error.Message);
         }
 
         if (Interlocked.Increment(ref _queued) > _options.MaxWaitingRequests)
@@ -252,7 +255,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         _threads.Dispose();
     }
 
-    private void ValidateDisaggregation(EngineRequest request, List<string> errors)
+    private void ValidateDisaggregation(EngineRequest request, List<RequestProblem> errors)
     {
         if (request.Type != RequestType.GenerationOnly)
         {
@@ -263,31 +266,31 @@ public sealed class InferenceEngine : IAsyncDisposable
         {
             if (kv.Layout != Layout)
             {
-                errors.Add($"KV cache layout mismatch: the context server has [{kv.Layout}], this server has [{Layout}]");
+                errors.Add(new("disaggregated_params", $"KV cache layout mismatch: the context server has [{kv.Layout}], this server has [{Layout}]"));
             }
 
             if (kv.TokenCount != request.PromptTokens.Count)
             {
-                errors.Add($"the imported KV cache covers {kv.TokenCount} tokens but the prompt has {request.PromptTokens.Count}");
+                errors.Add(new("disaggregated_params", $"the imported KV cache covers {kv.TokenCount} tokens but the prompt has {request.PromptTokens.Count}"));
             }
         }
 
         if (request.FirstTokens.Count == 0)
         {
-            errors.Add("a generation-only request needs the first token the context server sampled");
+            errors.Add(new("disaggregated_params", "a generation-only request needs the first token the context server sampled"));
         }
 
         foreach (var token in request.FirstTokens)
         {
             if ((uint)token >= (uint)Config.VocabSize)
             {
-                errors.Add($"first token id {token} is outside the vocabulary");
+                errors.Add(new("disaggregated_params", $"first token id {token} is outside the vocabulary"));
             }
         }
 
         if (request.FirstTokens.Count > request.MaxTokens)
         {
-            errors.Add($"{request.FirstTokens.Count} first tokens exceed max_tokens ({request.MaxTokens})");
+            errors.Add(new("disaggregated_params", $"{request.FirstTokens.Count} first tokens exceed max_tokens ({request.MaxTokens})"));
         }
     }
 

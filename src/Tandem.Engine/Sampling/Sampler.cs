@@ -43,7 +43,7 @@ public sealed class Sampler
         var problems = p.Validate();
         if (problems.Count > 0)
         {
-            throw new ArgumentException(string.Join("; ", problems), nameof(p));
+            throw new ArgumentException(string.Join("; ", problems.Select(problem => problem.Message)), nameof(p));
         }
 
         _params = p;

@@ -1,3 +1,5 @@
+using Tandem.Engine.Execution;
+
 namespace Tandem.Engine.Sampling;
 
 /// <summary>
@@ -34,49 +36,49 @@ public sealed record SamplingParams
     /// <summary>Null: no logprobs. 0..20: the sampled token's logprob plus this many top alternatives.</summary>
     public int? Logprobs { get; init; }
 
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<RequestProblem> Validate()
     {
-        var problems = new List<string>();
+        var problems = new List<RequestProblem>();
 
         // Comparisons are written so that NaN fails them.
         if (!(Temperature >= 0f && float.IsFinite(Temperature)))
         {
-            problems.Add($"temperature must be a finite number >= 0 (got {Temperature})");
+            problems.Add(new("temperature", $"temperature must be a finite number >= 0 (got {Temperature})"));
         }
 
         if (TopK < -1)
         {
-            problems.Add($"top_k must be -1 or 0 (off) or >= 1 (got {TopK})");
+            problems.Add(new("top_k", $"top_k must be -1 or 0 (off) or >= 1 (got {TopK})"));
         }
 
         if (!(TopP > 0f && TopP <= 1f))
         {
-            problems.Add($"top_p must be in (0, 1] (got {TopP})");
+            problems.Add(new("top_p", $"top_p must be in (0, 1] (got {TopP})"));
         }
 
         if (!(MinP >= 0f && MinP <= 1f))
         {
-            problems.Add($"min_p must be in [0, 1] (got {MinP})");
+            problems.Add(new("min_p", $"min_p must be in [0, 1] (got {MinP})"));
         }
 
         if (!(RepetitionPenalty > 0f && float.IsFinite(RepetitionPenalty)))
         {
-            problems.Add($"repetition_penalty must be a finite number > 0 (got {RepetitionPenalty})");
+            problems.Add(new("repetition_penalty", $"repetition_penalty must be a finite number > 0 (got {RepetitionPenalty})"));
         }
 
         if (!(PresencePenalty >= -2f && PresencePenalty <= 2f))
         {
-            problems.Add($"presence_penalty must be in [-2, 2] (got {PresencePenalty})");
+            problems.Add(new("presence_penalty", $"presence_penalty must be in [-2, 2] (got {PresencePenalty})"));
         }
 
         if (!(FrequencyPenalty >= -2f && FrequencyPenalty <= 2f))
         {
-            problems.Add($"frequency_penalty must be in [-2, 2] (got {FrequencyPenalty})");
+            problems.Add(new("frequency_penalty", $"frequency_penalty must be in [-2, 2] (got {FrequencyPenalty})"));
         }
 
         if (Logprobs is < 0 or > MaxLogprobs)
         {
-            problems.Add($"logprobs must be in [0, {MaxLogprobs}] (got {Logprobs})");
+            problems.Add(new("logprobs", $"logprobs must be in [0, {MaxLogprobs}] (got {Logprobs})"));
         }
 
         return problems;

@@ -138,7 +138,7 @@ internal static class RequestPlanner
         };
         if (state.Model.Engine.Validate(engineRequest) is { } problem)
         {
-            return (null, ErrorResponse.InvalidRequest(problem, ParamOf(problem)));
+            return (null, ErrorResponse.InvalidRequest(problem.Message, problem.Param));
         }
 
         // A context-only leg always answers whole: its answer carries the transfer parameters.
@@ -152,9 +152,4 @@ internal static class RequestPlanner
             disaggregated);
         return (plan, null);
     }
-
-    private static string? ParamOf(string problem) =>
-        problem.Contains("max_tokens", StringComparison.Ordinal) ? "max_tokens"
-        : problem.Contains("prompt", StringComparison.Ordinal) ? "prompt"
-        : problem.Split(' ', 2)[0] is var first && first.Contains('_', StringComparison.Ordinal) ? first : null;
 }

@@ -43,14 +43,14 @@ public class SamplingParamsTests
 
         Assert.Collection(
             problems,
-            m => Assert.StartsWith("temperature must be a finite number >= 0", m),
-            m => Assert.StartsWith("top_k must be -1 or 0 (off) or >= 1", m),
-            m => Assert.StartsWith("top_p must be in (0, 1]", m),
-            m => Assert.StartsWith("min_p must be in [0, 1]", m),
-            m => Assert.StartsWith("repetition_penalty must be a finite number > 0", m),
-            m => Assert.StartsWith("presence_penalty must be in [-2, 2]", m),
-            m => Assert.StartsWith("frequency_penalty must be in [-2, 2]", m),
-            m => Assert.StartsWith("logprobs must be in [0, 20]", m));
+            m => Assert.Equal(("temperature", true), (m.Param, m.Message.StartsWith("temperature must be a finite number >= 0", StringComparison.Ordinal))),
+            m => Assert.Equal(("top_k", true), (m.Param, m.Message.StartsWith("top_k must be -1 or 0 (off) or >= 1", StringComparison.Ordinal))),
+            m => Assert.Equal(("top_p", true), (m.Param, m.Message.StartsWith("top_p must be in (0, 1]", StringComparison.Ordinal))),
+            m => Assert.Equal(("min_p", true), (m.Param, m.Message.StartsWith("min_p must be in [0, 1]", StringComparison.Ordinal))),
+            m => Assert.Equal(("repetition_penalty", true), (m.Param, m.Message.StartsWith("repetition_penalty must be a finite number > 0", StringComparison.Ordinal))),
+            m => Assert.Equal(("presence_penalty", true), (m.Param, m.Message.StartsWith("presence_penalty must be in [-2, 2]", StringComparison.Ordinal))),
+            m => Assert.Equal(("frequency_penalty", true), (m.Param, m.Message.StartsWith("frequency_penalty must be in [-2, 2]", StringComparison.Ordinal))),
+            m => Assert.Equal(("logprobs", true), (m.Param, m.Message.StartsWith("logprobs must be in [0, 20]", StringComparison.Ordinal))));
     }
 
     [Fact]
