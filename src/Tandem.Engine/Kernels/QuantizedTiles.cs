@@ -40,6 +40,7 @@ internal static unsafe class QuantizedTiles
     {
         var scales = ActivationBlocks.Scales(a, blocks);
         byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
+        var s = stackalloc float[4];
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (var b = 0; b < blocks; b++)
         {
@@ -49,11 +50,11 @@ internal static unsafe class QuantizedTiles
             Sse.Prefetch0(p3 + PrefetchBytes);
             var q = Vector256.Load((sbyte*)a);
             var c = Vector256.Load((int*)(a + 32));
-            var s = (QuantizedScale.Read4(p0, p1, p2, p3) * scales[b]).ToVector256Unsafe();
-            acc0 = Step(acc0, c, T.Load(p0), q, Lane(s, 0));
-            acc1 = Step(acc1, c, T.Load(p1), q, Lane(s, 1));
-            acc2 = Step(acc2, c, T.Load(p2), q, Lane(s, 2));
-            acc3 = Step(acc3, c, T.Load(p3), q, Lane(s, 3));
+            (QuantizedScale.Read4(p0, p1, p2, p3) * scales[b]).Store(s);
+            acc0 = Step(acc0, c, T.Load(p0), q, Vector256.Create(s[0]));
+            acc1 = Step(acc1, c, T.Load(p1), q, Vector256.Create(s[1]));
+            acc2 = Step(acc2, c, T.Load(p2), q, Vector256.Create(s[2]));
+            acc3 = Step(acc3, c, T.Load(p3), q, Vector256.Create(s[3]));
             p0 += T.BlockBytes; p1 += T.BlockBytes; p2 += T.BlockBytes; p3 += T.BlockBytes;
             a += ActivationBlocks.BlockBytes;
         }
@@ -79,6 +80,7 @@ internal static unsafe class QuantizedTiles
         float* d0 = ActivationBlocks.Scales(a, blocks), d1 = ActivationBlocks.Scales(a + aStride, blocks);
         float* d2 = ActivationBlocks.Scales(a + (2 * aStride), blocks), d3 = ActivationBlocks.Scales(a + (3 * aStride), blocks);
         var x = a + ((nint)block0 * ActivationBlocks.BlockBytes);
+        var s = stackalloc float[16];
         Vector256<float> acc00, acc01, acc02, acc03, acc10, acc11, acc12, acc13, acc20, acc21, acc22, acc23, acc30, acc31, acc32, acc33;
         if (block0 == 0)
         {
@@ -101,29 +103,30 @@ internal static unsafe class QuantizedTiles
             var u3 = T.Load(p3);
             var dw = QuantizedScale.Read4(p0, p1, p2, p3);
 
+            (dw * d0[b]).Store(s);
+            (dw * d1[b]).Store(s + 4);
+            (dw * d2[b]).Store(s + 8);
+            (dw * d3[b]).Store(s + 12);
+
             var q = Vector256.Load((sbyte*)x);
             var c = Vector256.Load((int*)(x + 32));
-            var s = (dw * d0[b]).ToVector256Unsafe();
-            acc00 = Step(acc00, c, u0, q, Lane(s, 0)); acc10 = Step(acc10, c, u1, q, Lane(s, 1));
-            acc20 = Step(acc20, c, u2, q, Lane(s, 2)); acc30 = Step(acc30, c, u3, q, Lane(s, 3));
+            acc00 = Step(acc00, c, u0, q, Vector256.Create(s[0])); acc10 = Step(acc10, c, u1, q, Vector256.Create(s[1]));
+            acc20 = Step(acc20, c, u2, q, Vector256.Create(s[2])); acc30 = Step(acc30, c, u3, q, Vector256.Create(s[3]));
 
             q = Vector256.Load((sbyte*)(x + aStride));
             c = Vector256.Load((int*)(x + aStride + 32));
-            s = (dw * d1[b]).ToVector256Unsafe();
-            acc01 = Step(acc01, c, u0, q, Lane(s, 0)); acc11 = Step(acc11, c, u1, q, Lane(s, 1));
-            acc21 = Step(acc21, c, u2, q, Lane(s, 2)); acc31 = Step(acc31, c, u3, q, Lane(s, 3));
+            acc01 = Step(acc01, c, u0, q, Vector256.Create(s[4])); acc11 = Step(acc11, c, u1, q, Vector256.Create(s[5]));
+            acc21 = Step(acc21, c, u2, q, Vector256.Create(s[6])); acc31 = Step(acc31, c, u3, q, Vector256.Create(s[7]));
 
             q = Vector256.Load((sbyte*)(x + (2 * aStride)));
             c = Vector256.Load((int*)(x + (2 * aStride) + 32));
-            s = (dw * d2[b]).ToVector256Unsafe();
-            acc02 = Step(acc02, c, u0, q, Lane(s, 0)); acc12 = Step(acc12, c, u1, q, Lane(s, 1));
-            acc22 = Step(acc22, c, u2, q, Lane(s, 2)); acc32 = Step(acc32, c, u3, q, Lane(s, 3));
+            acc02 = Step(acc02, c, u0, q, Vector256.Create(s[8])); acc12 = Step(acc12, c, u1, q, Vector256.Create(s[9]));
+            acc22 = Step(acc22, c, u2, q, Vector256.Create(s[10])); acc32 = Step(acc32, c, u3, q, Vector256.Create(s[11]));
 
             q = Vector256.Load((sbyte*)(x + (3 * aStride)));
             c = Vector256.Load((int*)(x + (3 * aStride) + 32));
-            s = (dw * d3[b]).ToVector256Unsafe();
-            acc03 = Step(acc03, c, u0, q, Lane(s, 0)); acc13 = Step(acc13, c, u1, q, Lane(s, 1));
-            acc23 = Step(acc23, c, u2, q, Lane(s, 2)); acc33 = Step(acc33, c, u3, q, Lane(s, 3));
+            acc03 = Step(acc03, c, u0, q, Vector256.Create(s[12])); acc13 = Step(acc13, c, u1, q, Vector256.Create(s[13]));
+            acc23 = Step(acc23, c, u2, q, Vector256.Create(s[14])); acc33 = Step(acc33, c, u3, q, Vector256.Create(s[15]));
 
             p0 += T.BlockBytes; p1 += T.BlockBytes; p2 += T.BlockBytes; p3 += T.BlockBytes;
             x += ActivationBlocks.BlockBytes;
@@ -192,12 +195,14 @@ internal static unsafe class QuantizedTiles
         return (h0 + h2) + (h1 + h3);
     }
 
+    /// <summary>
+    /// One block of one (row, token): the exact int32 sums, then acc = fma(sum, s, acc). s arrives as
+    /// a broadcast of one float in memory (the tiles store each block's scale products first), which
+    /// the fma takes as an embedded-broadcast operand instead of a shuffle per (row, token).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step(Vector256<float> acc, Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q, Vector256<float> s) =>
         Fma.MultiplyAdd(Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(c, u, q)), s, acc);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Lane(Vector256<float> s, int lane) => Avx2.PermuteVar8x32(s, Vector256.Create(lane));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Sum(Vector256<float> v)
