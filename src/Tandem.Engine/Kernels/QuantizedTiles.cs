@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// Dot products of Q8_0 / Q4_0 weight rows with <see cref="ActivationBlocks"/> tokens on AVX-VNNI,
+/// Dot products of Q8_0 / Q4_0 weight rows with <see cref="ActivationBlocks"/> tokens (AVX-VNNI, or AVX2),
 /// every tile shape in one canonical order per (row, token), so results are batch invariant:
 /// <code>
 ///   acc[0..8) = 0
@@ -32,7 +32,8 @@ internal static unsafe class QuantizedTiles
     /// </summary>
     private const int PrefetchBytes = 8192;
 
-    public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>The vector tiles need AVX2 and FMA; AVX-VNNI makes each block's integer sums one instruction.</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>Four rows, one token, over all blocks: the matrix-vector kernel.</summary>
     public static void Tile4x1<T>(byte* w, nint wStride, int blocks, byte* a, float* y)
@@ -164,7 +165,7 @@ internal static unsafe class QuantizedTiles
         return Sum(acc);
     }
 
-    /// <summary>The canonical order in scalar code: the definition, and the path where AVX-VNNI is missing.</summary>
+    /// <summary>The canonical order in scalar code: the definition, and the path where AVX2 is missing.</summary>
     public static float Scalar<T>(byte* w, int blocks, byte* a)
         where T : IQuantizedBlocks
     {
@@ -202,7 +203,25 @@ internal static unsafe class QuantizedTiles
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step(Vector256<float> acc, Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q, Vector256<float> s) =>
-        Fma.MultiplyAdd(Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(c, u, q)), s, acc);
+        Fma.MultiplyAdd(Avx.ConvertToVector256Single(Dot(c, u, q)), s, acc);
+
+    /// <summary>c[l] + Σ_{j&lt;4} u[4l+j] · q[4l+j] for the 8 lanes: vpdpbusd, exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Dot(Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q) =>
+        AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(c, u, q) : DotWithoutVnni(c, u, q);
+
+    /// <summary>
+    /// The same sums on AVX2 alone (vpmaddubsw would saturate at 255·127·2, so the bytes are widened
+    /// to 16 bits first): pairs by vpmaddwd, then quads by vphaddd, whose lane order one vpermq restores.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> DotWithoutVnni(Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q)
+    {
+        var low = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(u.GetLower()), Avx2.ConvertToVector256Int16(q.GetLower()));
+        var high = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(u.GetUpper()), Avx2.ConvertToVector256Int16(q.GetUpper()));
+        var quads = Avx2.HorizontalAdd(low, high);
+        return Avx2.Permute4x64(quads.AsInt64(), 0b11_01_10_00).AsInt32() + c;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Sum(Vector256<float> v)

@@ -195,6 +195,42 @@ public sealed class QuantizedMatMulTests : IDisposable
     }
 
     [Fact]
+    public void The_integer_sums_without_VNNI_are_exactly_those_with_it_and_the_definition()
+    {
+        var random = new Random(15);
+        var u = new byte[32];
+        var q = new sbyte[32];
+        var c = new int[8];
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            random.NextBytes(u);
+            for (var j = 0; j < 32; j++)
+            {
+                // Extremes often: 255·127 and 255·−127 products summed in fours.
+                q[j] = trial % 3 == 0 ? (sbyte)(j % 2 == 0 ? 127 : -127) : (sbyte)random.Next(-127, 128);
+                u[j] = trial % 5 == 0 ? (byte)255 : u[j];
+            }
+
+            for (var l = 0; l < 8; l++)
+            {
+                c[l] = random.Next(-130_000, 130_000);
+            }
+
+            var actual = QuantizedTiles.DotWithoutVnni(Vector256.Create(c), Vector256.Create(u), Vector256.Create(q));
+            for (var l = 0; l < 8; l++)
+            {
+                var expected = c[l] + (u[4 * l] * q[4 * l]) + (u[(4 * l) + 1] * q[(4 * l) + 1]) + (u[(4 * l) + 2] * q[(4 * l) + 2]) + (u[(4 * l) + 3] * q[(4 * l) + 3]);
+                Assert.Equal(expected, actual[l]);
+            }
+
+            if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+            {
+                Assert.Equal(System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(Vector256.Create(c), Vector256.Create(u), Vector256.Create(q)), actual);
+            }
+        }
+    }
+
+    [Fact]
     public unsafe void The_block_scale_reads_every_fp16_value_as_Half_does()
     {
         for (var bits = 0; bits <= ushort.MaxValue; bits++)
