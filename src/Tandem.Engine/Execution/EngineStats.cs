@@ -5,8 +5,9 @@ namespace Tandem.Engine.Execution;
 /// the engine thread allocated inside its steps (scheduling, batch building, forward pass, sampling) since
 /// it started: in steady-state decoding it must not grow. Handing a token to its stream is not counted:
 /// a stream whose reader falls behind buffers the events, which is the reader's backlog. Steps during
-/// which a garbage collection ran are left out (<see cref="AllocationCountedSteps"/> counts the others):
-/// the collection can add the unused rest of the thread's allocation context to the counter.
+/// which the runtime paused for a garbage collection are left out (<see cref="AllocationCountedSteps"/>
+/// counts the others): the pause that ends a background collection's marking voids the thread's
+/// allocation context and adds its unused rest (up to ~8 KB) to the thread's count.
 /// </summary>
 public sealed record EngineStats(
     int RunningRequests,
