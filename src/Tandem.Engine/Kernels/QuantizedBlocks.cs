@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tandem.Engine.Kernels;
 
@@ -42,12 +43,21 @@ internal readonly unsafe struct Q4Blocks : IQuantizedBlocks
 
     public static int Offset => 8;
 
+    /// <summary>
+    /// The 16 bytes broadcast to both halves (a load, no shuffle), the upper half shifted right by 4
+    /// (a per-dword variable shift), then masked: low nibbles (elements 0..15), high nibbles (16..31).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Load(byte* block)
     {
+        if (Avx2.IsSupported)
+        {
+            var both = Avx2.BroadcastVector128ToVector256(block + 2).AsUInt32();
+            return Avx2.ShiftRightLogicalVariable(both, Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4)).AsByte() & Vector256.Create((byte)0x0F);
+        }
+
         var bytes = Vector128.Load(block + 2);
-        var high = (bytes.AsUInt16() >> 4).AsByte();
-        return Vector256.Create(bytes, high) & Vector256.Create((byte)0x0F);
+        return Vector256.Create(bytes, (bytes.AsUInt16() >> 4).AsByte()) & Vector256.Create((byte)0x0F);
     }
 
     public static int Unsigned(byte* block, int element) => element < 16 ? block[2 + element] & 0xF : block[2 + element - 16] >> 4;
