@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Tandem.Engine.Execution;
 using Tandem.Engine.Runtime;
-using Tandem.Engine.Weights;
 
 namespace Tandem.Cli;
 
@@ -39,14 +38,14 @@ internal static class BenchCommand
             await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
             var c = local.Config;
             Console.WriteLine($"model: {local.Directory}");
-            Console.WriteLine($"shape: {c.NumLayers} layers, hidden {c.HiddenSize}, {c.NumHeads} heads / {c.NumKvHeads} KV heads, intermediate {c.IntermediateSize}, vocab {c.VocabSize}, weights {c.TorchDtype}, {local.Engine.WeightBytesPerStep / 1e9:F2} GB read per step");
+            Console.WriteLine($"shape: {c.NumLayers} layers, hidden {c.HiddenSize}, {c.NumHeads} heads / {c.NumKvHeads} KV heads, intermediate {c.IntermediateSize}, vocab {c.VocabSize}, weights {local.Engine.WeightTypes}, {local.Engine.WeightBytesPerStep / 1e9:F2} GB read per step");
             Console.WriteLine($"machine: {Environment.ProcessorCount} processors, {local.Engine.ThreadCount} compute threads, .NET {Environment.Version}");
             var modelPath = parse.GetValue(model)!;
             var header = new BenchmarkReport
             {
                 Engine = "tandem",
                 Model = modelPath,
-                Format = (modelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? "gguf " : string.Empty) + c.TorchDtype.Name(),
+                Format = (modelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? "gguf " : string.Empty) + local.Engine.WeightTypes,
                 Shape = BenchmarkShape.Of(c),
                 WeightBytesPerStep = local.Engine.WeightBytesPerStep,
                 MatmulParameters = BenchmarkReport.CountMatmulParameters(c),

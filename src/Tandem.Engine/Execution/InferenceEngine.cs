@@ -121,6 +121,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>Bytes of weights one forward step reads (for bandwidth figures).</summary>
     public long WeightBytesPerStep => _weights.MatrixBytesPerStep;
 
+    /// <summary>The stored types of the matrices a step reads, most bytes first (e.g. "q8_0", "bfloat16").</summary>
+    public string WeightTypes => _weights.MatrixTypes;
+
     /// <summary>
     /// Checks a request against the engine's limits without submitting it; null when it may run, else
     /// every problem in one message, with the field of the first.

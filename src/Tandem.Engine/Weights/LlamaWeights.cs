@@ -30,22 +30,25 @@ public sealed class LlamaWeights : IDisposable
     public WeightMatrix LmHead { get; }
 
     /// <summary>Bytes of matrix weights read by one decode step (every matrix once; the embedding row is negligible).</summary>
-    public long MatrixBytesPerStep
-    {
-        get
-        {
-            long total = LmHead.ByteCount;
-            foreach (var l in Layers)
-            {
-                total += l.Q.ByteCount + l.K.ByteCount + l.V.ByteCount + l.O.ByteCount
-                    + l.Gate.ByteCount + l.Up.ByteCount + l.Down.ByteCount;
-            }
+    public long MatrixBytesPerStep => Matrices().Sum(m => m.ByteCount);
 
-            return total;
+    /// <summary>The types the matrices a step reads are stored in, most bytes first, e.g. "q8_0" or "q4_0+float32".</summary>
+    public string MatrixTypes => string.Join("+", Matrices().GroupBy(m => m.DType).OrderByDescending(g => g.Sum(m => m.ByteCount)).Select(g => g.Key.Name()));
+
+    public void Dispose() => _owner?.Dispose();
+
+    private IEnumerable<WeightMatrix> Matrices()
+    {
+        yield return LmHead;
+        foreach (var l in Layers)
+        {
+            foreach (var m in (WeightMatrix[])[l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down])
+            {
+                yield return m;
+            }
         }
     }
 
-    public void Dispose() => _owner?.Dispose();
 }
 
 /// <summary>One decoder layer. Shapes are [out, in] as in Hugging Face checkpoints.</summary>
