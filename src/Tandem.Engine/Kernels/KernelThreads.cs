@@ -4,13 +4,20 @@ namespace Tandem.Engine.Kernels;
 
 /// <summary>
 /// The engine's compute threads: the calling thread plus <c>Count - 1</c> dedicated workers.
-/// <see cref="For"/> splits <c>[0, n)</c> into <c>Count</c> contiguous ranges and runs them in
-/// parallel. Workers spin briefly after each job (decode steps come back to back), then sleep.
-/// One <see cref="For"/> at a time: the engine thread owns this object.
+/// <see cref="For"/> splits <c>[0, n)</c> into up to <see cref="ChunksPerThread"/> contiguous
+/// chunks per thread, which the threads claim one at a time, so a thread slowed by the host (a
+/// busy sibling hyperthread, a preempted vCPU) takes fewer chunks instead of holding the others
+/// up at the end of a static split. Which thread runs a chunk never changes a result: callers
+/// split work that is independent per index (output rows, attention units). Workers spin briefly
+/// after each job (decode steps come back to back), then sleep. One <see cref="For"/> at a time:
+/// the engine thread owns this object.
 /// </summary>
 public sealed class KernelThreads : IDisposable
 {
     private const int SpinIterations = 20_000;
+
+    /// <summary>Chunks per thread a <see cref="For"/> is split into (fewer when there are fewer aligned units).</summary>
+    private const int ChunksPerThread = 8;
 
     private readonly Thread[] _workers;
     private readonly object _gate = new();
@@ -21,6 +28,8 @@ public sealed class KernelThreads : IDisposable
     private Action<int, int>? _body;
     private int _n;
     private int _align;
+    private int _chunks;
+    private int _nextChunk;
     private ExceptionDispatchInfo? _failure;
 
     public KernelThreads()
@@ -35,11 +44,10 @@ public sealed class KernelThreads : IDisposable
         _workers = new Thread[count - 1];
         for (var i = 0; i < _workers.Length; i++)
         {
-            var index = i + 1;
-            _workers[i] = new Thread(() => WorkerLoop(index))
+            _workers[i] = new Thread(WorkerLoop)
             {
                 IsBackground = true,
-                Name = $"tandem-kernel-{index}",
+                Name = $"tandem-kernel-{i + 1}",
             };
             _workers[i].Start();
         }
@@ -48,9 +56,9 @@ public sealed class KernelThreads : IDisposable
     public int Count { get; }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(start, end) over <c>[0, n)</c> split into <see cref="Count"/>
-    /// contiguous ranges whose boundaries are multiples of <paramref name="align"/> (except n);
-    /// returns when every range is done. Empty ranges are skipped. Exceptions are rethrown here.
+    /// Runs <paramref name="body"/>(start, end) over <c>[0, n)</c> split into contiguous chunks
+    /// whose boundaries are multiples of <paramref name="align"/> (except n), on all threads;
+    /// returns when every chunk is done. Empty chunks are skipped. Exceptions are rethrown here.
     /// </summary>
     public void For(int n, int align, Action<int, int> body)
     {
@@ -72,6 +80,8 @@ public sealed class KernelThreads : IDisposable
         _body = body;
         _n = n;
         _align = align;
+        _chunks = (int)Math.Min(((long)n + align - 1) / align, (long)Count * ChunksPerThread);
+        _nextChunk = 0;
         _failure = null;
         Volatile.Write(ref _pending, _workers.Length);
         lock (_gate)
@@ -82,7 +92,7 @@ public sealed class KernelThreads : IDisposable
 
         try
         {
-            RunPart(0);
+            RunChunks();
         }
         finally
         {
@@ -98,7 +108,7 @@ public sealed class KernelThreads : IDisposable
         _failure?.Throw();
     }
 
-    /// <summary>The range of part <paramref name="part"/> of <paramref name="parts"/>.</summary>
+    /// <summary>The range of chunk <paramref name="part"/> of <paramref name="parts"/>.</summary>
     public static (int Start, int End) Partition(int n, int align, int parts, int part)
     {
         var chunks = (n + align - 1) / align;
@@ -126,16 +136,20 @@ public sealed class KernelThreads : IDisposable
         }
     }
 
-    private void RunPart(int part)
+    private void RunChunks()
     {
-        var (start, end) = Partition(_n, _align, Count, part);
-        if (start < end)
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < _chunks)
         {
-            _body!(start, end);
+            var (start, end) = Partition(_n, _align, _chunks, chunk);
+            if (start < end)
+            {
+                _body!(start, end);
+            }
         }
     }
 
-    private void WorkerLoop(int part)
+    private void WorkerLoop()
     {
         var seen = 0;
         while (true)
@@ -162,7 +176,7 @@ public sealed class KernelThreads : IDisposable
 
             try
             {
-                RunPart(part);
+                RunChunks();
             }
 #pragma warning disable CA1031 // any failure of the body belongs to the caller of For
             catch (Exception ex)
