@@ -24,6 +24,8 @@ internal static unsafe class ActivationBlocks
 {
     public const int BlockBytes = 64;
 
+    private const float MaxScale = 65504f;
+
     /// <summary>Bytes one token takes, a multiple of 64.</summary>
     public static nint TokenBytes(int blocks) => ((nint)blocks * BlockBytes) + ((((nint)blocks * sizeof(float)) + 63) & ~(nint)63);
 
@@ -94,10 +96,14 @@ internal static unsafe class ActivationBlocks
         return Scale(max);
     }
 
-    /// <summary>127 / amax, or 0 for an all-zero block.</summary>
-    private static float InverseScale(float amax) => amax > 0f ? 127f / amax : 0f;
+    /// <summary>
+    /// 127 / amax, or 0 for an all-zero block. Past fp16's range (amax / 127 &gt; 65504) the scale is
+    /// capped at 65504 and the values quantize against it, saturating at ±127, rather than the block
+    /// turning into infinities.
+    /// </summary>
+    private static float InverseScale(float amax) => amax <= 0f ? 0f : Scale(amax) == MaxScale ? 1f / MaxScale : 127f / amax;
 
-    private static float Scale(float amax) => (float)(Half)(amax / 127f);
+    private static float Scale(float amax) => MathF.Min((float)(Half)(amax / 127f), MaxScale);
 
     /// <summary>Infinities and NaN count as 0 (so one bad value does not zero or poison its whole block's scale).</summary>
     private static float Finite(float x) => float.IsFinite(x) ? x : 0f;
@@ -105,7 +111,8 @@ internal static unsafe class ActivationBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Finite(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.Equals(x - x, Vector256<float>.Zero), x, Vector256<float>.Zero);
 
-    /// <summary>Round half to even (|v| ≤ 127 up to one rounding, so the saturating packs never clip).</summary>
+    /// <summary>Round half to even, clamped to ±127 (only a capped scale can take |v| past 127).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Round(Vector256<float> v) => Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v));
+    private static Vector256<int> Round(Vector256<float> v) =>
+        Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Max(Avx.Min(v, Vector256.Create(127f)), Vector256.Create(-127f))));
 }
