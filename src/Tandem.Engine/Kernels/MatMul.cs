@@ -16,6 +16,8 @@ namespace Tandem.Engine.Kernels;
 ///              (leftover tokens: Tile4x1 over all of Cols; leftover rows: Tile1x1)
 ///   n &lt; 4: Tile4x1 streams each thread's rows once, with software prefetch
 /// </code>
+/// Q8_0 and Q4_0 weights take the same loop shape with x quantized to 8-bit blocks instead
+/// (<see cref="QuantizedTiles"/>, <c>MatMulJob.Quantized.cs</c>).
 /// </remarks>
 public static class MatMul
 {
