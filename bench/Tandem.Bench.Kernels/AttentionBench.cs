@@ -13,21 +13,7 @@ internal static class AttentionBench
 {
     public static void Run(int threadCount, int positions)
     {
-        var config = new ModelConfig
-        {
-            Architecture = "LlamaForCausalLM",
-            HiddenSize = 2048,
-            NumLayers = 1,
-            NumHeads = 32,
-            NumKvHeads = 4,
-            HeadDim = 64,
-            IntermediateSize = 5632,
-            VocabSize = 32000,
-            RmsNormEps = 1e-5f,
-            RopeTheta = 10000,
-            TieWordEmbeddings = false,
-            MaxPositionEmbeddings = positions + 1,
-        };
+        var config = RandomCheckpointPresets.Find(RandomCheckpointPresets.TinyLlama)! with { NumLayers = 1, MaxPositionEmbeddings = positions + 1 };
         const int TokensPerBlock = 32;
         var layout = new KvCacheLayout("bench", 1, config.NumKvHeads, config.HeadDim, TokensPerBlock);
         using var cache = new PagedKvCache(layout, layout.BlocksFor(positions + 1));
