@@ -102,11 +102,12 @@ internal sealed unsafe class BenchMatrix : IDisposable
     public BenchMatrix(DType dtype, int rows, int cols)
     {
         var count = (long)rows * cols;
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(rows * dtype.RowBytes(cols)), 4096);
         var random = new Random(rows + cols);
         if (dtype.IsQuantized())
         {
-            Matrix = new WeightMatrix(_data, dtype, rows, cols);
+            _data = (byte*)NativeMemory.AlignedAlloc((nuint)QuantizedRowGroups.Bytes(dtype, rows, cols), 4096);
+            var rowBytes = (int)dtype.RowBytes(cols);
+            var blocks = new byte[rows * rowBytes];
             var row = new float[cols];
             for (var r = 0; r < rows; r++)
             {
@@ -115,11 +116,18 @@ internal sealed unsafe class BenchMatrix : IDisposable
                     row[k] = (float)(random.NextDouble() - 0.5) * 0.1f;
                 }
 
-                Quantizer.QuantizeRow(row, dtype, new Span<byte>(Matrix.Row(r), (int)Matrix.RowBytes));
+                Quantizer.QuantizeRow(row, dtype, blocks.AsSpan(r * rowBytes, rowBytes));
+            }
+
+            fixed (byte* source = blocks)
+            {
+                Matrix = QuantizedRowGroups.Pack(dtype, rows, cols, source, _data);
             }
 
             return;
         }
+
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)(rows * dtype.RowBytes(cols)), 4096);
 
         for (long i = 0; i < count; i++)
         {

@@ -20,9 +20,9 @@ internal sealed unsafe class GgufTensorLoader
     /// <summary>
     /// A [rows, cols] matrix (GGUF dims [cols, rows]). With <paramref name="ropeHeads"/>, rows are
     /// reordered per head from GGUF's interleaved order to rotate-half order: HF row j &lt; d/2 of a
-    /// head is GGUF row 2j, HF row d/2 + j is GGUF row 2j + 1. Every type the kernels read (F32, F16,
-    /// BF16, Q8_0, Q4_0) stays as stored: in place in the mapping, or, when reordered, row bytes copied
-    /// whole (a Q8_0/Q4_0 row is its own run of blocks, so a row permutation moves blocks intact).
+    /// head is GGUF row 2j, HF row d/2 + j is GGUF row 2j + 1. F32, F16 and BF16 stay as stored: in
+    /// place in the mapping, or, when reordered, row bytes copied whole. Q8_0 and Q4_0 blocks are
+    /// copied into the kernels' row groups (<see cref="Kernels.QuantizedRowGroups"/>), reordered on the way.
     /// </summary>
     public WeightMatrix Matrix(string name, int rows, int cols, int ropeHeads = 0)
     {
@@ -34,19 +34,25 @@ internal sealed unsafe class GgufTensorLoader
             throw new ModelLoadException(File.Path, [$"tensor '{name}' is {t.Type} with rows of {cols} elements, not a multiple of its block size {dtype.BlockSize()}"]);
         }
 
+        if (ropeHeads != 0 && rows % (2 * ropeHeads) != 0)
+        {
+            throw new ModelLoadException(File.Path, [$"tensor '{name}' has {rows} rows, not an even head size times {ropeHeads} heads"]);
+        }
+
+        var headDim = ropeHeads == 0 ? 0 : rows / ropeHeads;
+        if (dtype.IsQuantized())
+        {
+            Func<int, int>? order = ropeHeads == 0 ? null : r => GgufRopeOrder.InterleavedRow(r, headDim);
+            return Kernels.QuantizedRowGroups.Pack(dtype, rows, cols, source, _buffers.Allocate(Kernels.QuantizedRowGroups.Bytes(dtype, rows, cols)), order);
+        }
+
         if (ropeHeads == 0)
         {
             return new WeightMatrix(source, dtype, rows, cols);
         }
 
-        if (rows % (2 * ropeHeads) != 0)
-        {
-            throw new ModelLoadException(File.Path, [$"tensor '{name}' has {rows} rows, not an even head size times {ropeHeads} heads"]);
-        }
-
         var rowBytes = dtype.RowBytes(cols);
         var data = _buffers.Allocate(rows * rowBytes);
-        var headDim = rows / ropeHeads;
         for (var r = 0; r < rows; r++)
         {
             var from = GgufRopeOrder.InterleavedRow(r, headDim);

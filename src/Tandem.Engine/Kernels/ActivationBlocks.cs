@@ -13,8 +13,7 @@ namespace Tandem.Engine.Kernels;
 /// <remarks>
 /// Layout of one token, for a row of <c>blocks</c> blocks (64-byte aligned when the buffer is):
 /// <code>
-///   block b at 64·b:  q[32] (int8)  │  c[8] (int32): c[l] = −offset · (q[4l] + q[4l+1] + q[4l+2] + q[4l+3])
-///   at 64·blocks:     d[blocks] (fp32, each an fp16 value), padded to a multiple of 64 bytes
+///   block b at 64·b:  q[32] (int8) │ c (int32) = −offset · Σ q │ d (fp32, an fp16 value) │ 24 bytes unused
 /// </code>
 /// c is the correction for weights stored unsigned (weight + offset, offset 128 for Q8_0 and 8 for
 /// Q4_0): it starts the int32 accumulation, so that Σ (w + offset)·q + c = Σ w·q exactly.
@@ -26,27 +25,34 @@ internal static unsafe class ActivationBlocks
 
     private const float MaxScale = 65504f;
 
-    /// <summary>Bytes one token takes, a multiple of 64.</summary>
-    public static nint TokenBytes(int blocks) => ((nint)blocks * BlockBytes) + ((((nint)blocks * sizeof(float)) + 63) & ~(nint)63);
+    /// <summary>Where c is in a block.</summary>
+    public const int CorrectionOffset = 32;
 
-    /// <summary>The block scales of the token at <paramref name="token"/>.</summary>
-    public static float* Scales(byte* token, int blocks) => (float*)(token + ((nint)blocks * BlockBytes));
+    /// <summary>Where d is in a block.</summary>
+    public const int ScaleOffset = 36;
+
+    /// <summary>Bytes one token takes, a multiple of 64.</summary>
+    public static nint TokenBytes(int blocks) => (nint)blocks * BlockBytes;
+
+    /// <summary>d of the block at <paramref name="block"/>.</summary>
+    public static float Scale(byte* block) => *(float*)(block + ScaleOffset);
+
+    /// <summary>c of the block at <paramref name="block"/>.</summary>
+    public static int Correction(byte* block) => *(int*)(block + CorrectionOffset);
 
     /// <summary>Quantizes x[0, 32·blocks) into <paramref name="destination"/> (<see cref="TokenBytes"/> bytes).</summary>
     public static void Quantize(float* x, int blocks, int offset, byte* destination)
     {
-        var scales = Scales(destination, blocks);
         for (var b = 0; b < blocks; b++)
         {
-            scales[b] = QuantizeBlock(x + (b * 32), offset, destination + (b * BlockBytes));
+            QuantizeBlock(x + (b * 32), offset, destination + (b * BlockBytes));
         }
     }
 
-    /// <summary>The one block's q and c at <paramref name="block"/>; returns d.</summary>
-    private static float QuantizeBlock(float* x, int offset, byte* block)
+    /// <summary>The one block's q, c and d at <paramref name="block"/>.</summary>
+    private static void QuantizeBlock(float* x, int offset, byte* block)
     {
         var q = (sbyte*)block;
-        var c = (int*)(block + 32);
         if (Avx2.IsSupported)
         {
             var v0 = Finite(Vector256.Load(x));
@@ -69,11 +75,12 @@ internal static unsafe class ActivationBlocks
             bytes = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte();
             bytes.Store(q);
 
-            // c = −offset · (sum of each 4 consecutive q): q · 1 summed in pairs, then pairs of pairs.
+            // c = −offset · Σ q: q · 1 summed in pairs, pairs of pairs, then across the vector.
             var pairs = Avx2.MultiplyAddAdjacent(Vector256<byte>.One, bytes);
             var quads = Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
-            (quads * Vector256.Create(-offset)).Store(c);
-            return Scale(amax);
+            *(int*)(block + CorrectionOffset) = -offset * Vector256.Sum(quads);
+            *(float*)(block + ScaleOffset) = Scale(amax);
+            return;
         }
 
         var max = 0f;
@@ -88,12 +95,14 @@ internal static unsafe class ActivationBlocks
             q[j] = (sbyte)Math.Clamp((int)MathF.Round(Finite(x[j]) * inverse, MidpointRounding.ToEven), -127, 127);
         }
 
-        for (var l = 0; l < 8; l++)
+        var sum = 0;
+        for (var j = 0; j < 32; j++)
         {
-            c[l] = -offset * (q[4 * l] + q[(4 * l) + 1] + q[(4 * l) + 2] + q[(4 * l) + 3]);
+            sum += q[j];
         }
 
-        return Scale(max);
+        *(int*)(block + CorrectionOffset) = -offset * sum;
+        *(float*)(block + ScaleOffset) = Scale(max);
     }
 
     /// <summary>

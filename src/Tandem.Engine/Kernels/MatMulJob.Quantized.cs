@@ -1,18 +1,15 @@
-using System.Runtime.Intrinsics;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// Q8_0 and Q4_0 weights: x is quantized once per call into <see cref="ActivationBlocks"/> and every
-/// (row, token) runs <see cref="QuantizedTiles"/>' canonical order, in the loop shape of the float
-/// path (row blocks in L2, 4-token tiles over slices of the reduction axis, 4-row tiles).
+/// Q8_0 and Q4_0 weights: x is quantized once per call into <see cref="ActivationBlocks"/>, threads
+/// split the row groups (<see cref="QuantizedRowGroups"/>), and every (row, token) runs
+/// <see cref="QuantizedTiles"/>' canonical order: 8-row × 4-token tiles over L2-sized runs of groups,
+/// 8 × 1 for the tokens left over and for decode.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
-    /// <summary>Blocks per slice in the multi-token loop: 4 KiB of activations per token.</summary>
-    private const int SliceBlocks = 64;
-
     private nint _aStride;
 
     private void PackQuantized(in WeightMatrix w, ReadOnlySpan<float> x, int n)
@@ -33,68 +30,67 @@ internal sealed unsafe partial class MatMulJob
         }
     }
 
-    private void RunQuantized<T>(int start, int end)
-        where T : IQuantizedBlocks
+    private void RunGroups(int start, int end)
     {
-        var stride = (nint)_w.RowBytes;
-        var blockRows = _n < 4 ? end - start : BlockRows(stride);
-        for (var r = start; r < end; r += blockRows)
+        if (_w.DType == DType.Q8_0)
         {
-            QuantizedBlock<T>(_w.Row(r), stride, r, Math.Min(blockRows, end - r));
+            RunGroups<Q8Blocks>(start, end);
+        }
+        else
+        {
+            RunGroups<Q4Blocks>(start, end);
         }
     }
 
-    /// <summary>y for rows [row0, row0 + rows) and every token; <paramref name="w"/> points at row0.</summary>
-    private void QuantizedBlock<T>(byte* w, nint stride, int row0, int rows)
+    /// <summary>y for groups [start, end) and every token.</summary>
+    private void RunGroups<T>(int start, int end)
         where T : IQuantizedBlocks
     {
         nint yStride = _w.Rows;
-        var y = _y + row0;
         var a = (byte*)_x;
         var blocks = _w.Cols / 32;
+        var groupBytes = QuantizedRowGroups.GroupBytes(_w.DType, _w.Cols);
         if (!QuantizedTiles.IsSupported)
         {
-            for (var t = 0; t < _n; t++)
+            for (var g = start; g < end; g++)
             {
-                for (var i = 0; i < rows; i++)
+                var group = _w.Data + (g * groupBytes);
+                for (var r = 0; r < Rows(g); r++)
                 {
-                    y[(t * yStride) + i] = QuantizedTiles.Scalar<T>(w + (i * stride), blocks, a + (t * _aStride));
+                    for (var t = 0; t < _n; t++)
+                    {
+                        _y[(t * yStride) + (g * 8) + r] = QuantizedTiles.Scalar<T>(group, blocks, r, a + (t * _aStride));
+                    }
                 }
             }
 
             return;
         }
 
-        var rows4 = rows & ~3;
+        // Runs of groups small enough to stay in L2 while every 4-token tile passes over them.
+        var run = _n < 4 ? end - start : (int)Math.Max(1, BlockBytes / groupBytes);
         var n4 = _n & ~3;
-        var acc = n4 == 0 || blocks <= SliceBlocks ? null
-            : (Vector256<float>*)(t_accumulators ??= new PinnedFloats()).Ensure(rows4 / 4 * 16L * 8);
-        for (var t = 0; t < n4; t += 4)
+        for (var g0 = start; g0 < end; g0 += run)
         {
-            for (var b = 0; b < blocks; b += SliceBlocks)
+            var g1 = Math.Min(end, g0 + run);
+            for (var t = 0; t < n4; t += 4)
             {
-                var count = Math.Min(SliceBlocks, blocks - b);
-                for (var i = 0; i < rows4; i += 4)
+                for (var g = g0; g < g1; g++)
                 {
-                    QuantizedTiles.Tile4x4<T>(w + (i * stride), stride, blocks, b, count, a + (t * _aStride), _aStride, acc + (i * 4), y + (t * yStride) + i, yStride);
+                    QuantizedTiles.Group8x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * 8), yStride, Rows(g));
+                }
+            }
+
+            for (var g = g0; g < g1; g++)
+            {
+                for (var t = n4; t < _n; t++)
+                {
+                    QuantizedTiles.Group8x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * 8), Rows(g));
                 }
             }
         }
-
-        for (var t = n4; t < _n; t++)
-        {
-            for (var i = 0; i < rows4; i += 4)
-            {
-                QuantizedTiles.Tile4x1<T>(w + (i * stride), stride, blocks, a + (t * _aStride), y + (t * yStride) + i);
-            }
-        }
-
-        for (var i = rows4; i < rows; i++)
-        {
-            for (var t = 0; t < _n; t++)
-            {
-                y[(t * yStride) + i] = QuantizedTiles.Tile1x1<T>(w + (i * stride), blocks, a + (t * _aStride));
-            }
-        }
     }
+
+    /// <summary>The rows of group <paramref name="g"/> that exist.</summary>
+    private int Rows(int g) => Math.Min(QuantizedRowGroups.GroupRows, _w.Rows - (g * QuantizedRowGroups.GroupRows));
 }

@@ -23,6 +23,7 @@ internal sealed unsafe partial class MatMulJob
     private static PinnedFloats? t_accumulators;
 
     private readonly Action<int, int> _runRows;
+    private readonly Action<int, int> _runGroups;
     private readonly PinnedFloats _packed = new();
     private WeightMatrix _w;
     private int _n;
@@ -30,11 +31,16 @@ internal sealed unsafe partial class MatMulJob
     private nint _xStride;
     private float* _y;
 
-    public MatMulJob() => _runRows = RunRows;
+    public MatMulJob()
+    {
+        _runRows = RunRows;
+        _runGroups = RunGroups;
+    }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
     {
-        if (w.DType.IsQuantized())
+        var quantized = w.DType.IsQuantized();
+        if (quantized)
         {
             PackQuantized(w, x, n);
         }
@@ -50,7 +56,14 @@ internal sealed unsafe partial class MatMulJob
             _y = output;
             try
             {
-                threads.For(w.Rows, 4, _runRows);
+                if (quantized)
+                {
+                    threads.For(QuantizedRowGroups.Groups(w.Rows), 1, _runGroups);
+                }
+                else
+                {
+                    threads.For(w.Rows, 4, _runRows);
+                }
             }
             finally
             {
@@ -109,12 +122,6 @@ internal sealed unsafe partial class MatMulJob
                 break;
             case DType.F16:
                 RunWidened(start, end);
-                break;
-            case DType.Q8_0:
-                RunQuantized<Q8Blocks>(start, end);
-                break;
-            case DType.Q4_0:
-                RunQuantized<Q4Blocks>(start, end);
                 break;
             default:
                 throw new NotSupportedException($"weights in {_w.DType}");

@@ -5,60 +5,90 @@ using System.Runtime.Intrinsics.X86;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// A GGUF block type of 32 weights with an fp16 scale in its first two bytes, read as 32 unsigned
-/// bytes u in element order where weight = (u − <see cref="Offset"/>) · scale.
+/// The weight bytes of one block of 32 columns of a group of 8 rows (<see cref="QuantizedRowGroups"/>),
+/// read as unsigned bytes u where weight = (u − <see cref="Offset"/>) · scale. Quad j (0..7) of the
+/// block is the 8 rows' elements 4j..4j+3: one 256-bit register whose dword r holds row r's 4 bytes,
+/// so that one <c>vpdpbusd</c> with the token's quad j broadcast adds 4 products to each row's sum.
 /// </summary>
 internal unsafe interface IQuantizedBlocks
 {
-    /// <summary>Bytes of one block in storage.</summary>
-    static abstract int BlockBytes { get; }
+    /// <summary>Bytes of one block of one group, without the scales: 8 rows × 32 elements.</summary>
+    static abstract int DataBytes { get; }
 
     /// <summary>What the unsigned bytes exceed the signed weights by.</summary>
     static abstract int Offset { get; }
 
-    /// <summary>The block's 32 unsigned bytes, element 0 first.</summary>
-    static abstract Vector256<byte> Load(byte* block);
+    /// <summary>Quad <paramref name="quad"/> (0..7, a constant where it is inlined): byte 4r + e is u(row r, element 4·quad + e).</summary>
+    static abstract Vector256<byte> Load(byte* block, int quad);
 
-    /// <summary>The unsigned byte of element <paramref name="element"/> (0..31).</summary>
-    static abstract int Unsigned(byte* block, int element);
+    /// <summary>The unsigned byte of (row 0..7, element 0..31) of the block.</summary>
+    static abstract int Unsigned(byte* block, int row, int element);
+
+    /// <summary>Writes one GGUF block (fp16 d, then its bytes) of row <paramref name="row"/> into <paramref name="block"/>.</summary>
+    static abstract void Pack(byte* gguf, int row, byte* block);
 }
 
-/// <summary>Q8_0 (34 bytes: fp16 d, int8 q[32]): u = q + 128, the sign bit flipped.</summary>
+/// <summary>
+/// Q8_0 (GGUF: 34 bytes, fp16 d then int8 q[32]): u = q + 128, the sign bit flipped when packed;
+/// quad j at 32·j.
+/// </summary>
 internal readonly unsafe struct Q8Blocks : IQuantizedBlocks
 {
-    public static int BlockBytes => 34;
+    public static int DataBytes => 256;
 
     public static int Offset => 128;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Load(byte* block) => Vector256.Load(block + 2) ^ Vector256.Create((byte)0x80);
+    public static Vector256<byte> Load(byte* block, int quad) => Vector256.Load(block + (32 * quad));
 
-    public static int Unsigned(byte* block, int element) => block[2 + element] ^ 0x80;
+    public static int Unsigned(byte* block, int row, int element) => block[(32 * (element / 4)) + (4 * row) + (element % 4)];
+
+    public static void Pack(byte* gguf, int row, byte* block)
+    {
+        for (var e = 0; e < 32; e++)
+        {
+            block[(32 * (e / 4)) + (4 * row) + (e % 4)] = (byte)(gguf[2 + e] ^ 0x80);
+        }
+    }
 }
 
-/// <summary>Q4_0 (18 bytes: fp16 d, 16 bytes): byte j holds element j in its low nibble and element j + 16 in its high one, each + 8.</summary>
+/// <summary>
+/// Q4_0 (GGUF: 18 bytes, fp16 d then 16 bytes: byte i holds element i in its low nibble and element
+/// i + 16 in its high one, each + 8): u = the nibble. Packed in 4 runs of 32 bytes, run k holding quad
+/// 2k in its low nibbles and quad 2k + 1 in its high ones, so a quad is one load, a shift for the odd
+/// ones, and a mask.
+/// </summary>
 internal readonly unsafe struct Q4Blocks : IQuantizedBlocks
 {
-    public static int BlockBytes => 18;
+    public static int DataBytes => 128;
 
     public static int Offset => 8;
 
-    /// <summary>
-    /// The 16 bytes broadcast to both halves (a load, no shuffle), the upper half shifted right by 4
-    /// (a per-dword variable shift), then masked: low nibbles (elements 0..15), high nibbles (16..31).
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Load(byte* block)
+    public static Vector256<byte> Load(byte* block, int quad)
     {
-        if (Avx2.IsSupported)
+        var run = Vector256.Load(block + (32 * (quad / 2)));
+        if (quad % 2 == 1)
         {
-            var both = Avx2.BroadcastVector128ToVector256(block + 2).AsUInt32();
-            return Avx2.ShiftRightLogicalVariable(both, Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4)).AsByte() & Vector256.Create((byte)0x0F);
+            run = Avx2.IsSupported ? Avx2.ShiftRightLogical(run.AsUInt16(), 4).AsByte() : (run.AsUInt16() >> 4).AsByte();
         }
 
-        var bytes = Vector128.Load(block + 2);
-        return Vector256.Create(bytes, (bytes.AsUInt16() >> 4).AsByte()) & Vector256.Create((byte)0x0F);
+        return run & Vector256.Create((byte)0x0F);
     }
 
-    public static int Unsigned(byte* block, int element) => element < 16 ? block[2 + element] & 0xF : block[2 + element - 16] >> 4;
+    public static int Unsigned(byte* block, int row, int element)
+    {
+        var b = block[(32 * (element / 8)) + (4 * row) + (element % 4)];
+        return element % 8 < 4 ? b & 0xF : b >> 4;
+    }
+
+    public static void Pack(byte* gguf, int row, byte* block)
+    {
+        for (var e = 0; e < 32; e++)
+        {
+            var u = e < 16 ? gguf[2 + e] & 0xF : gguf[2 + e - 16] >> 4;
+            var at = block + (32 * (e / 8)) + (4 * row) + (e % 4);
+            *at = (byte)(e % 8 < 4 ? (*at & 0xF0) | u : (*at & 0x0F) | (u << 4));
+        }
+    }
 }

@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tandem.Engine.Kernels;
 
-/// <summary>The fp16 scale d that starts every Q8_0 and Q4_0 block, widened exactly to fp32.</summary>
+/// <summary>The fp16 scale d of every Q8_0 and Q4_0 block, widened exactly to fp32.</summary>
 internal static unsafe class QuantizedScale
 {
     private const float TwoTo112 = 5.192296858534828e33f;
@@ -14,18 +15,20 @@ internal static unsafe class QuantizedScale
     private const int TopExponentBits = 0x7000_0000;
 
     /// <summary>
-    /// <see cref="Read"/> of four blocks at once, in one vector: the same bits lane by lane, with
-    /// the bit operations done once for the four rows of the matrix-vector kernel.
+    /// <see cref="Read"/> of the 8 consecutive scales of a row group's block, in one vector: the same
+    /// bits lane by lane, the bit operations done once for the 8 rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Read4(byte* b0, byte* b1, byte* b2, byte* b3)
+    public static Vector256<float> Read8(byte* scales)
     {
-        var h = Vector128.Create(Unsafe.ReadUnaligned<short>(b0), Unsafe.ReadUnaligned<short>(b1), Unsafe.ReadUnaligned<short>(b2), Unsafe.ReadUnaligned<short>(b3));
-        var bits = (h << 13) & Vector128.Create(SignExponentMantissa);
-        var finite = bits.AsSingle() * Vector128.Create(TwoTo112);
-        var special = (bits | Vector128.Create(TopExponentBits)).AsSingle();
-        var isSpecial = Vector128.Equals(h & Vector128.Create(0x7C00), Vector128.Create(0x7C00));
-        return Vector128.ConditionalSelect(isSpecial.AsSingle(), special, finite);
+        var h = Avx2.IsSupported
+            ? Avx2.ConvertToVector256Int32((short*)scales)
+            : Vector256.WidenLower(Vector256.Create(Vector128.Load((short*)scales), Vector128<short>.Zero));
+        var bits = (h << 13) & Vector256.Create(SignExponentMantissa);
+        var finite = bits.AsSingle() * Vector256.Create(TwoTo112);
+        var special = (bits | Vector256.Create(TopExponentBits)).AsSingle();
+        var isSpecial = Vector256.Equals(h & Vector256.Create(0x7C00), Vector256.Create(0x7C00));
+        return Vector256.ConditionalSelect(isSpecial.AsSingle(), special, finite);
     }
 
     /// <summary>

@@ -15,6 +15,12 @@ public static class WeightRows
             throw new ArgumentException($"destination holds {destination.Length} values, needs {w.Cols}", nameof(destination));
         }
 
+        if (w.DType.IsQuantized())
+        {
+            QuantizedRowGroups.ToFloat(w, row, destination);
+            return;
+        }
+
         var data = w.Row(row);
         switch (w.DType)
         {
@@ -27,29 +33,8 @@ public static class WeightRows
             case DType.BF16:
                 BFloat16.ToSingle(new ReadOnlySpan<ushort>(data, w.Cols), destination);
                 break;
-            case DType.Q8_0:
-                Dequantize<Q8Blocks>(data, w.Cols, destination);
-                break;
-            case DType.Q4_0:
-                Dequantize<Q4Blocks>(data, w.Cols, destination);
-                break;
             default:
                 throw new NotSupportedException($"weights in {w.DType}");
-        }
-    }
-
-    /// <summary>element = (u − offset) · d, one rounding: what <see cref="Gguf.GgufDequantizer"/> gives.</summary>
-    private static unsafe void Dequantize<T>(byte* row, int cols, Span<float> destination)
-        where T : IQuantizedBlocks
-    {
-        for (var b = 0; b < cols / 32; b++)
-        {
-            var block = row + (b * T.BlockBytes);
-            var d = QuantizedScale.Read(block);
-            for (var j = 0; j < 32; j++)
-            {
-                destination[(b * 32) + j] = (T.Unsigned(block, j) - T.Offset) * d;
-            }
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Tandem.Engine.Weights;
 
 /// <summary>
 /// Quantizes a loaded model's linear layers (q, k, v, o, gate, up, down and lm_head) to Q8_0 or
-/// Q4_0 at load, into owned 64-byte-aligned native memory. Matrices whose rows are not whole
+/// Q4_0 at load, into owned 64-byte-aligned native memory, in the kernels' row groups. Matrices whose rows are not whole
 /// blocks of 32 (stories260K's 172-wide down projections), and matrices already in a block type,
 /// stay as stored. The embedding table stays as stored too, except when it is tied to lm_head:
 /// then both use the one quantized copy (the embedding lookup dequantizes its row).
@@ -59,23 +59,44 @@ public static unsafe class LoadTimeQuantizer
         }
     }
 
-    /// <summary>Quantizes every row of <paramref name="source"/> (F32, F16 or BF16; Cols a multiple of 32) into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Quantizes every row of <paramref name="source"/> (F32, F16 or BF16; Cols a multiple of 32) into
+    /// <paramref name="destination"/> (<c>QuantizedRowGroups.Bytes</c> bytes), group by group: 8 rows
+    /// to GGUF blocks, then packed.
+    /// </summary>
     public static WeightMatrix Quantize(in WeightMatrix source, DType target, byte* destination)
     {
         var w = source;
-        var quantized = new WeightMatrix(destination, target, w.Rows, w.Cols);
+        var rowBytes = checked((int)target.RowBytes(w.Cols));
+        var groupBytes = QuantizedRowGroups.GroupBytes(target, w.Cols);
         Parallel.For(
             0,
-            w.Rows,
-            () => new float[w.Cols],
-            (r, _, row) =>
+            QuantizedRowGroups.Groups(w.Rows),
+            () => (Row: new float[w.Cols], Blocks: new byte[QuantizedRowGroups.GroupRows * rowBytes]),
+            (g, _, scratch) =>
             {
-                WeightRows.ToFloat(w, r, row);
-                Quantizer.QuantizeRow(row, target, new Span<byte>(quantized.Row(r), checked((int)quantized.RowBytes)));
-                return row;
+                var rows = stackalloc nint[QuantizedRowGroups.GroupRows];
+                fixed (byte* blocks = scratch.Blocks)
+                {
+                    for (var i = 0; i < QuantizedRowGroups.GroupRows; i++)
+                    {
+                        var r = (g * QuantizedRowGroups.GroupRows) + i;
+                        rows[i] = 0;
+                        if (r < w.Rows)
+                        {
+                            WeightRows.ToFloat(w, r, scratch.Row);
+                            Quantizer.QuantizeRow(scratch.Row, target, scratch.Blocks.AsSpan(i * rowBytes, rowBytes));
+                            rows[i] = (nint)(blocks + (i * rowBytes));
+                        }
+                    }
+
+                    QuantizedRowGroups.PackGroup(target, w.Cols, rows, destination + (g * groupBytes));
+                }
+
+                return scratch;
             },
             _ => { });
-        return quantized;
+        return new WeightMatrix(destination, target, w.Rows, w.Cols);
     }
 
     private sealed class Run(NativeBuffers owner, DType target)
@@ -96,7 +117,7 @@ public static unsafe class LoadTimeQuantizer
                 return w;
             }
 
-            var bytes = w.Rows * target.RowBytes(w.Cols);
+            var bytes = QuantizedRowGroups.Bytes(target, w.Rows, w.Cols);
             _quantized++;
             _before += w.ByteCount;
             _after += bytes;

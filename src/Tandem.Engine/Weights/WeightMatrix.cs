@@ -1,10 +1,13 @@
 namespace Tandem.Engine.Weights;
 
 /// <summary>
-/// A row-major [Rows × Cols] matrix in its stored dtype, usually pointing into a memory-mapped
-/// checkpoint. Row r starts at <c>Data + r * RowBytes</c>, where <see cref="RowBytes"/> is
-/// <c>DType.RowBytes(Cols)</c> (block types such as Q8_0 need Cols to be a multiple of 32). The owner
-/// of the memory (a <see cref="LlamaWeights"/>) keeps it alive; this struct never frees anything.
+/// A [Rows × Cols] matrix in its stored dtype, usually pointing into a memory-mapped checkpoint.
+/// Plain types (F32, F16, BF16) are row-major: row r starts at <c>Data + r * RowBytes</c>, where
+/// <see cref="RowBytes"/> is <c>DType.RowBytes(Cols)</c>. Block types (Q8_0, Q4_0; Cols a multiple
+/// of 32) hold their rows interleaved in groups of 8 (<see cref="Kernels.QuantizedRowGroups"/>, made
+/// by its <c>Pack</c>), so they have no row address; <see cref="Kernels.WeightRows"/> reads any row of
+/// either. The owner of the memory (a <see cref="LlamaWeights"/>) keeps it alive; this struct never
+/// frees anything.
 /// </summary>
 public readonly unsafe struct WeightMatrix
 {
@@ -27,10 +30,14 @@ public readonly unsafe struct WeightMatrix
 
     public int Cols { get; }
 
-    /// <summary>Bytes of one stored row.</summary>
+    /// <summary>Bytes one row takes in storage.</summary>
     public long RowBytes { get; }
 
-    public long ByteCount => Rows * RowBytes;
+    /// <summary>Bytes of the whole matrix (block types: rows rounded up to a whole group of 8).</summary>
+    public long ByteCount => DType.IsQuantized() ? Kernels.QuantizedRowGroups.Bytes(DType, Rows, Cols) : Rows * RowBytes;
 
-    public byte* Row(int row) => Data + (row * RowBytes);
+    /// <summary>Where row <paramref name="row"/> starts; plain types only.</summary>
+    public byte* Row(int row) => DType.IsQuantized()
+        ? throw new InvalidOperationException($"{DType} rows are interleaved in groups of 8 and have no address of their own; read them with WeightRows.ToFloat")
+        : Data + (row * RowBytes);
 }

@@ -24,37 +24,59 @@ public sealed class QuantizedMatMulTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Types))]
-    public unsafe void Unsigned_bytes_are_the_weights_plus_the_offset_and_dequantize_as_gguf_does_for_every_byte_value(DType dtype)
+    public unsafe void Packed_groups_hold_each_row_unsigned_and_dequantize_as_gguf_does_for_every_byte_value(DType dtype)
     {
         var random = new Random(11);
         var bytes = dtype.BlockBytes();
-        var block = new byte[bytes];
-        var gguf = new float[32];
-        var rows = new float[32];
-        for (var trial = 0; trial < 300; trial++)
+        const int blocks = 2;
+        var gguf = new byte[8 * blocks * bytes];
+        var expected = new float[32 * blocks];
+        var actual = new float[32 * blocks];
+        var group = new byte[QuantizedRowGroups.GroupBytes(dtype, 32 * blocks)];
+        for (var trial = 0; trial < 40; trial++)
         {
-            random.NextBytes(block);
-
-            // Every q byte value appears across trials; scales cover subnormal, normal and negative fp16 values.
-            for (var j = 2; j < bytes; j++)
+            random.NextBytes(gguf);
+            for (var block = 0; block < 8 * blocks; block++)
             {
-                block[j] = (byte)(((trial * 31) + j) & 0xFF);
+                // Every q byte value appears across trials; scales cover zero, subnormal, normal, negative and huge fp16 values.
+                for (var j = 2; j < bytes; j++)
+                {
+                    gguf[(block * bytes) + j] = (byte)(((trial * 8 * blocks * 31) + (block * 37) + j) & 0xFF);
+                }
+
+                var scale = ((trial * 8 * blocks) + block) switch { 0 => Half.Zero, 1 => Half.Epsilon, 2 => Half.MaxValue, 3 => (Half)(-0.001f), _ => (Half)((random.NextDouble() - 0.5) * 4) };
+                BinaryPrimitives.WriteHalfLittleEndian(gguf.AsSpan(block * bytes), scale);
             }
 
-            BinaryPrimitives.WriteHalfLittleEndian(block, trial switch { 0 => Half.Zero, 1 => Half.Epsilon, 2 => Half.MaxValue, 3 => (Half)(-0.001f), _ => (Half)((random.NextDouble() - 0.5) * 4) });
-            GgufDequantizer.ToSingle(block, dtype == DType.Q8_0 ? GgufTensorType.Q8_0 : GgufTensorType.Q4_0, gguf);
-            fixed (byte* p = block)
+            // 7 rows: the 8th of the group is padding.
+            const int rows = 7;
+            fixed (byte* source = gguf)
+            fixed (byte* packed = group)
             {
-                WeightRows.ToFloat(new WeightMatrix(p, dtype, 1, 32), 0, rows);
-                var vector = dtype == DType.Q8_0 ? Q8Blocks.Load(p) : Q4Blocks.Load(p);
-                var offset = dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
-                for (var j = 0; j < 32; j++)
+                var w = QuantizedRowGroups.Pack(dtype, rows, 32 * blocks, source, packed);
+                for (var r = 0; r < 8; r++)
                 {
-                    var unsigned = dtype == DType.Q8_0 ? Q8Blocks.Unsigned(p, j) : Q4Blocks.Unsigned(p, j);
-                    var weight = dtype == DType.Q8_0 ? (sbyte)block[2 + j] : j < 16 ? (block[2 + j] & 15) - 8 : (block[2 + j - 16] >> 4) - 8;
-                    Assert.Equal(weight + offset, unsigned);
-                    Assert.Equal(unsigned, vector[j]);
-                    Assert.Equal(BitConverter.SingleToInt32Bits(gguf[j]), BitConverter.SingleToInt32Bits(rows[j]));
+                    if (r < rows)
+                    {
+                        GgufDequantizer.ToSingle(gguf.AsSpan(r * blocks * bytes, blocks * bytes), dtype == DType.Q8_0 ? GgufTensorType.Q8_0 : GgufTensorType.Q4_0, expected);
+                        WeightRows.ToFloat(w, r, actual);
+                        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+                    }
+
+                    for (var b = 0; b < blocks; b++)
+                    {
+                        var p = source + (((r * blocks) + b) * bytes);
+                        var data = dtype == DType.Q8_0 ? QuantizedRowGroups.Data<Q8Blocks>(packed, blocks, b) : QuantizedRowGroups.Data<Q4Blocks>(packed, blocks, b);
+                        var offset = dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
+                        for (var e = 0; e < 32; e++)
+                        {
+                            var unsigned = dtype == DType.Q8_0 ? Q8Blocks.Unsigned(data, r, e) : Q4Blocks.Unsigned(data, r, e);
+                            var quad = dtype == DType.Q8_0 ? Q8Blocks.Load(data, e / 4) : Q4Blocks.Load(data, e / 4);
+                            var weight = r >= rows ? 0 : dtype == DType.Q8_0 ? (sbyte)p[2 + e] : e < 16 ? (p[2 + e] & 15) - 8 : (p[2 + e - 16] >> 4) - 8;
+                            Assert.Equal(r >= rows ? 0 : weight + offset, unsigned);
+                            Assert.Equal(unsigned, quad[(4 * r) + (e % 4)]);
+                        }
+                    }
                 }
             }
         }
@@ -104,18 +126,17 @@ public sealed class QuantizedMatMulTests : IDisposable
                     var inverse = amax == 0 ? 0f : capped ? 1f / 65504f : 127f / amax;
                     var scale = capped ? 65504f : (float)(Half)(amax / 127f);
                     Assert.Equal(b == 3, capped);
-                    Assert.Equal(BitConverter.SingleToInt32Bits(scale), BitConverter.SingleToInt32Bits(ActivationBlocks.Scales(a, blocks)[b]));
-                    var q = (sbyte*)(a + (b * ActivationBlocks.BlockBytes));
-                    var c = (int*)(q + 32);
+                    var blockBytes = a + (b * ActivationBlocks.BlockBytes);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scale), BitConverter.SingleToInt32Bits(ActivationBlocks.Scale(blockBytes)));
+                    var q = (sbyte*)blockBytes;
+                    var sum = 0;
                     for (var j = 0; j < 32; j++)
                     {
                         Assert.Equal(Math.Clamp((int)MathF.Round(block[j] * inverse, MidpointRounding.ToEven), -127, 127), q[j]);
+                        sum += q[j];
                     }
 
-                    for (var l = 0; l < 8; l++)
-                    {
-                        Assert.Equal(-offset * (q[4 * l] + q[(4 * l) + 1] + q[(4 * l) + 2] + q[(4 * l) + 3]), c[l]);
-                    }
+                    Assert.Equal(-offset * sum, ActivationBlocks.Correction(blockBytes));
                 }
 
                 var ties = (sbyte*)a + ActivationBlocks.BlockBytes;
@@ -133,7 +154,8 @@ public sealed class QuantizedMatMulTests : IDisposable
         // Past 256: rows long enough for the multi-token loop to slice the reduction axis.
         foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048, 2112]))
         {
-            const int rows = 9;
+            // Two groups, the second with one row, or one group of three.
+            var rows = cols % 64 == 0 ? 9 : 3;
             var blocks = cols / 32;
             using var w = new TestMatrix(dtype, rows, cols, seed: cols + (int)dtype);
             foreach (var n in (int[])[1, 2, 3, 4, 5, 8, 13, 20])
@@ -150,9 +172,10 @@ public sealed class QuantizedMatMulTests : IDisposable
                         ActivationBlocks.Quantize(xp + (t * cols), blocks, dtype == DType.Q8_0 ? 128 : 8, ap);
                         for (var r = 0; r < rows; r++)
                         {
+                            var group = QuantizedRowGroups.Group(w.Matrix, r / 8);
                             var expected = dtype == DType.Q8_0
-                                ? QuantizedTiles.Scalar<Q8Blocks>(w.Matrix.Row(r), blocks, ap)
-                                : QuantizedTiles.Scalar<Q4Blocks>(w.Matrix.Row(r), blocks, ap);
+                                ? QuantizedTiles.Scalar<Q8Blocks>(group, blocks, r % 8, ap)
+                                : QuantizedTiles.Scalar<Q4Blocks>(group, blocks, r % 8, ap);
                             Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(y[(t * rows) + r]));
                         }
                     }
@@ -187,7 +210,7 @@ public sealed class QuantizedMatMulTests : IDisposable
                         double sum = 0, magnitude = 0, exact = 0;
                         for (var k = 0; k < cols; k++)
                         {
-                            var xk = (double)((sbyte*)ap)[(k / 32 * ActivationBlocks.BlockBytes) + (k % 32)] * ActivationBlocks.Scales(ap, blocks)[k / 32];
+                            var xk = (double)((sbyte*)ap)[(k / 32 * ActivationBlocks.BlockBytes) + (k % 32)] * ActivationBlocks.Scale(ap + (k / 32 * ActivationBlocks.BlockBytes));
                             var p = (double)w.Values[(r * cols) + k] * xk;
                             sum += p;
                             magnitude += Math.Abs(p);
@@ -253,22 +276,22 @@ public sealed class QuantizedMatMulTests : IDisposable
     }
 
     [Fact]
-    public unsafe void Four_block_scales_read_at_once_are_bit_for_bit_the_single_reads()
+    public unsafe void Eight_block_scales_read_at_once_are_bit_for_bit_the_single_reads()
     {
-        var h = stackalloc ushort[4];
+        var h = stackalloc ushort[8];
         for (var bits = 0; bits <= ushort.MaxValue; bits++)
         {
-            // Each value in every lane, beside three others.
-            for (var lane = 0; lane < 4; lane++)
+            // Each value in every lane, beside seven others.
+            for (var lane = 0; lane < 8; lane++)
             {
-                h[lane] = (ushort)(bits + (lane * 16411));
+                h[lane] = (ushort)(bits + (lane * 8209));
             }
 
-            var four = QuantizedScale.Read4((byte*)h, (byte*)(h + 1), (byte*)(h + 2), (byte*)(h + 3));
-            for (var lane = 0; lane < 4; lane++)
+            var eight = QuantizedScale.Read8((byte*)h);
+            for (var lane = 0; lane < 8; lane++)
             {
                 var single = QuantizedScale.Read((byte*)(h + lane));
-                Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(four.GetElement(lane)), $"0x{h[lane]:X4} in lane {lane}");
+                Assert.True(BitConverter.SingleToInt32Bits(single) == BitConverter.SingleToInt32Bits(eight.GetElement(lane)), $"0x{h[lane]:X4} in lane {lane}");
             }
         }
     }

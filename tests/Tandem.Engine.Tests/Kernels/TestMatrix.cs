@@ -13,11 +13,13 @@ internal sealed unsafe class TestMatrix : IDisposable
     {
         var random = new Random(seed);
         Values = new float[(long)rows * cols];
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, rows * dtype.RowBytes(cols)), 64);
         if (dtype.IsQuantized())
         {
-            // Random rows quantized with the engine's quantizer; Values are the exact dequantized weights.
-            Matrix = new WeightMatrix(_data, dtype, rows, cols);
+            // Random rows quantized with the engine's quantizer into GGUF blocks, then packed into row
+            // groups; Values are the exact dequantized weights.
+            _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, QuantizedRowGroups.Bytes(dtype, rows, cols)), 64);
+            var rowBytes = (int)dtype.RowBytes(cols);
+            var blocks = new byte[Math.Max(1, rows * rowBytes)];
             var row = new float[cols];
             for (var r = 0; r < rows; r++)
             {
@@ -26,12 +28,23 @@ internal sealed unsafe class TestMatrix : IDisposable
                     row[k] = (float)((random.NextDouble() * 2) - 1);
                 }
 
-                Quantizer.QuantizeRow(row, dtype, new Span<byte>(Matrix.Row(r), (int)Matrix.RowBytes));
+                Quantizer.QuantizeRow(row, dtype, blocks.AsSpan(r * rowBytes, rowBytes));
+            }
+
+            fixed (byte* source = blocks)
+            {
+                Matrix = QuantizedRowGroups.Pack(dtype, rows, cols, source, _data);
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
                 WeightRows.ToFloat(Matrix, r, Values.AsSpan(r * cols, cols));
             }
 
             return;
         }
+
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, rows * dtype.RowBytes(cols)), 64);
 
         for (var i = 0; i < Values.Length; i++)
         {

@@ -11,7 +11,7 @@ namespace Tandem.Engine.Tests.Weights;
 public class LoadTimeQuantizationTests
 {
     [Fact]
-    public unsafe void Q8_0_gguf_matrices_stay_Q8_0_and_Q_K_rows_move_as_whole_blocks()
+    public void Q8_0_gguf_matrices_stay_Q8_0_with_every_row_as_stored_and_Q_K_rows_in_rotate_half_order()
     {
         var path = GgufTestModels.Stories("q8_0");
         var (config, weights) = GgufModel.Load(path);
@@ -20,17 +20,24 @@ public class LoadTimeQuantizationTests
         {
             var layer = weights.Layers[0];
             Assert.Equal((DType.Q8_0, DType.Q8_0, DType.Q8_0, DType.Q8_0, DType.F32), (weights.Embedding.DType, layer.Q.DType, layer.V.DType, layer.Gate.DType, layer.Down.DType));
-            var v = file.Tensors["blk.0.attn_v.weight"];
-            Assert.True(file.Bytes(v).SequenceEqual(new ReadOnlySpan<byte>(layer.V.Data, (int)layer.V.ByteCount)));
+            Assert.Equal(file.Tensors["blk.0.attn_v.weight"].ByteCount, layer.V.ByteCount);
+            AssertRows(file, "blk.0.attn_v.weight", layer.V, r => r);
+            AssertRows(file, "blk.0.attn_q.weight", layer.Q, r => GgufRopeOrder.InterleavedRow(r, config.HeadDim));
+        }
+    }
 
-            var q = file.Bytes(file.Tensors["blk.0.attn_q.weight"]);
-            var rowBytes = (int)layer.Q.RowBytes;
-            Assert.Equal(64 / 32 * 34, rowBytes);
-            for (var r = 0; r < layer.Q.Rows; r++)
-            {
-                var from = GgufRopeOrder.InterleavedRow(r, config.HeadDim);
-                Assert.True(q.Slice(from * rowBytes, rowBytes).SequenceEqual(new ReadOnlySpan<byte>(layer.Q.Row(r), rowBytes)), $"row {r}");
-            }
+    /// <summary>Each row of <paramref name="w"/> reads back bit for bit as the GGUF row it came from, dequantized.</summary>
+    private static void AssertRows(GgufFile file, string name, in WeightMatrix w, Func<int, int> sourceRow)
+    {
+        var bytes = file.Bytes(file.Tensors[name]);
+        var rowBytes = (int)w.RowBytes;
+        var expected = new float[w.Cols];
+        var actual = new float[w.Cols];
+        for (var r = 0; r < w.Rows; r++)
+        {
+            GgufDequantizer.ToSingle(bytes.Slice(sourceRow(r) * rowBytes, rowBytes), GgufTensorType.Q8_0, expected);
+            Tandem.Engine.Kernels.WeightRows.ToFloat(w, r, actual);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{name} row {r}");
         }
     }
 
@@ -101,8 +108,9 @@ public class LoadTimeQuantizationTests
         var (int8, _) = LoadTimeQuantizer.Apply(weights, WeightQuantization.Int8);
         using (int8)
         {
-            // Per layer: q 64×64, k and v 32×64, o 64×64, gate and up 172×64 quantize (34 bytes per 32); down 64×172 stays fp32.
-            long layer = ((64 + 32 + 32 + 64 + 172 + 172) * 2 * 34) + (64 * 172 * 4);
+            // Per layer: q 64×64, k and v 32×64, o 64×64, gate and up 172×64 quantize (34 bytes per 32; 172
+            // rows take 22 groups of 8, the last half padding); down 64×172 stays fp32.
+            long layer = ((64 + 32 + 32 + 64 + 176 + 176) * 2 * 34) + (64 * 172 * 4);
             Assert.Equal((5 * layer) + (512 * 2 * 34), int8.MatrixBytesPerStep);
             Assert.True(int8.MatrixBytesPerStep < fp32 / 2);
         }

@@ -1,0 +1,127 @@
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// How Q8_0 and Q4_0 matrices are held in memory: rows interleaved in groups of 8, so that the
+/// matrix-vector kernel streams one sequential run of bytes per group and one <c>vpdpbusd</c> adds
+/// 4 products to each of 8 rows at once (<see cref="QuantizedTiles"/>). Made at load from GGUF
+/// blocks (<see cref="Pack"/>); the bytes are the GGUF blocks' own, rearranged, so a group takes
+/// exactly the bytes of its 8 GGUF rows.
+/// <code>
+///   group g (rows 8g..8g+7; rows past the matrix's last are zero: scale 0, weights 0)
+///   ├─ scales: for each block b: d(row 0..7) as fp16           16 bytes per block
+///   └─ data:   for each block b: 8 rows × 32 unsigned bytes    IQuantizedBlocks.DataBytes per block
+///                (quad j: dword r = row r's elements 4j..4j+3; Q4_0 puts two quads in one run of nibbles)
+/// </code>
+/// </summary>
+public static unsafe class QuantizedRowGroups
+{
+    public const int GroupRows = 8;
+
+    /// <summary>Bytes of one block's 8 fp16 scales.</summary>
+    public const int ScaleBytes = 2 * GroupRows;
+
+    public static int Groups(int rows) => (rows + GroupRows - 1) / GroupRows;
+
+    public static long GroupBytes(DType dtype, int cols) => GroupRows * dtype.RowBytes(cols);
+
+    /// <summary>Bytes of a packed [rows × cols] matrix (the last group padded to 8 rows).</summary>
+    public static long Bytes(DType dtype, int rows, int cols) => Groups(rows) * GroupBytes(dtype, cols);
+
+    /// <summary>
+    /// Packs a matrix of GGUF rows (row r at <c>source + sourceRow(r) · RowBytes</c>, or row r itself
+    /// without <paramref name="sourceRow"/>) into <paramref name="destination"/> (<see cref="Bytes"/> bytes).
+    /// </summary>
+    public static WeightMatrix Pack(DType dtype, int rows, int cols, byte* source, byte* destination, Func<int, int>? sourceRow = null)
+    {
+        if (!dtype.IsQuantized())
+        {
+            throw new ArgumentException($"{dtype} is not a block type", nameof(dtype));
+        }
+
+        var rowBytes = dtype.RowBytes(cols);
+        var groupBytes = GroupBytes(dtype, cols);
+        Parallel.For(0, Groups(rows), g =>
+        {
+            var group = stackalloc nint[GroupRows];
+            for (var i = 0; i < GroupRows; i++)
+            {
+                var r = (g * GroupRows) + i;
+                group[i] = r < rows ? (nint)(source + ((sourceRow?.Invoke(r) ?? r) * rowBytes)) : 0;
+            }
+
+            PackGroup(dtype, cols, group, destination + (g * groupBytes));
+        });
+        return new WeightMatrix(destination, dtype, rows, cols);
+    }
+
+    /// <summary>Packs one group from 8 GGUF row addresses (0 for a padding row) into <paramref name="group"/>.</summary>
+    public static void PackGroup(DType dtype, int cols, nint* rows, byte* group)
+    {
+        var blocks = cols / 32;
+        new Span<byte>(group, checked((int)GroupBytes(dtype, cols))).Clear();
+        var blockBytes = dtype.BlockBytes();
+        for (var i = 0; i < GroupRows; i++)
+        {
+            if (rows[i] == 0)
+            {
+                continue;
+            }
+
+            var row = (byte*)rows[i];
+            for (var b = 0; b < blocks; b++)
+            {
+                var gguf = row + (b * blockBytes);
+                *(ushort*)(group + (b * ScaleBytes) + (2 * i)) = *(ushort*)gguf;
+                if (dtype == DType.Q8_0)
+                {
+                    Q8Blocks.Pack(gguf, i, Data<Q8Blocks>(group, blocks, b));
+                }
+                else
+                {
+                    Q4Blocks.Pack(gguf, i, Data<Q4Blocks>(group, blocks, b));
+                }
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="row"/> as fp32: (u − offset) · d, one rounding, what <see cref="Gguf.GgufDequantizer"/> gives.</summary>
+    internal static void ToFloat(in WeightMatrix w, int row, Span<float> destination)
+    {
+        if (w.DType == DType.Q8_0)
+        {
+            ToFloat<Q8Blocks>(w, row, destination);
+        }
+        else
+        {
+            ToFloat<Q4Blocks>(w, row, destination);
+        }
+    }
+
+    internal static byte* Group(in WeightMatrix w, int group) => w.Data + (group * GroupBytes(w.DType, w.Cols));
+
+    /// <summary>The 8 fp16 scales of block <paramref name="block"/> of a group.</summary>
+    internal static byte* Scales(byte* group, int block) => group + (block * ScaleBytes);
+
+    /// <summary>The weight bytes of block <paramref name="block"/> of a group of <paramref name="blocks"/> blocks.</summary>
+    internal static byte* Data<T>(byte* group, int blocks, int block)
+        where T : IQuantizedBlocks => group + (blocks * ScaleBytes) + (block * T.DataBytes);
+
+    private static void ToFloat<T>(in WeightMatrix w, int row, Span<float> destination)
+        where T : IQuantizedBlocks
+    {
+        var blocks = w.Cols / 32;
+        var group = Group(w, row / GroupRows);
+        var i = row % GroupRows;
+        for (var b = 0; b < blocks; b++)
+        {
+            var d = QuantizedScale.Read(Scales(group, b) + (2 * i));
+            var data = Data<T>(group, blocks, b);
+            for (var e = 0; e < 32; e++)
+            {
+                destination[(b * 32) + e] = (T.Unsigned(data, i, e) - T.Offset) * d;
+            }
+        }
+    }
+}
