@@ -5,8 +5,9 @@ namespace Tandem.Engine.Gguf;
 
 /// <summary>
 /// Loads a Llama-architecture GGUF file into <see cref="ModelConfig"/> and <see cref="LlamaWeights"/>.
-/// F32, F16, BF16, Q8_0 and Q4_0 matrices are used in place in the mapping (the kernels decode
-/// Q8_0/Q4_0 blocks as they read them; each tensor keeps its own type). Q and K are stored in GGUF's interleaved RoPE row order (each
+/// F32, F16 and BF16 matrices are used in place in the mapping; Q8_0 and Q4_0 matrices keep their
+/// type and are copied into the kernels' row groups (<see cref="Kernels.QuantizedRowGroups"/>); each
+/// tensor keeps its own type. Q and K are stored in GGUF's interleaved RoPE row order (each
 /// head's rows pair up as (x0, x1), (x2, x3), ...); they are copied with each head's rows put back
 /// into Hugging Face's rotate-half order (even rows, then odd rows) that <see cref="Modeling.LlamaModel"/>
 /// expects. Disposing the weights frees those buffers and the mapping.
