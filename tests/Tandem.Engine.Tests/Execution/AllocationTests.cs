@@ -1,4 +1,6 @@
 using Tandem.Engine.Execution;
+using Tandem.Engine.Models;
+using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Tests.Execution;
 
@@ -6,11 +8,14 @@ namespace Tandem.Engine.Tests.Execution;
 public class AllocationTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(4)]
-    public async Task Decode_steps_allocate_nothing_once_every_request_is_decoding(int requests)
+    [InlineData(1, WeightQuantization.None)]
+    [InlineData(4, WeightQuantization.None)]
+    [InlineData(4, WeightQuantization.Int4)]
+    [InlineData(1, WeightQuantization.Int8)]
+    public async Task Decode_steps_allocate_nothing_once_every_request_is_decoding(int requests, WeightQuantization quantization)
     {
-        await using var h = TestModels.Open(TestModels.Stories);
+        // fp32 weights, or the block types' kernels (Q8_0 / Q4_0 made at load).
+        await using var h = Open(quantization);
         var handles = Enumerable.Range(0, requests)
             .Select(i => h.Submit(EngineHarness.Greedy($"a{i}", [1, 403 + i, 407, 261, 378], 500)))
             .ToArray();
@@ -40,6 +45,18 @@ public class AllocationTests
 
         await Task.WhenAll(readers);
         await h.AssertPoolFullAsync();
+    }
+
+    private static EngineHarness Open(WeightQuantization quantization)
+    {
+        var config = ModelConfigLoader.Load(TestModels.Stories);
+        var (weights, _) = LoadTimeQuantizer.Apply(LlamaWeightsLoader.Load(TestModels.Stories, config), quantization);
+        var engine = new InferenceEngine(
+            config,
+            weights,
+            new EngineOptions { KvCacheMemoryBytes = 16L << 20, MaxBatchSize = 16, Threads = 2 },
+            $"stories260K-{quantization.Name()}");
+        return new EngineHarness(engine, weights);
     }
 
     private static async Task DrainAsync(RequestHandle handle, int[] counts, int index)
