@@ -37,6 +37,9 @@ internal static unsafe class QuantizedTiles
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>One group, one token, over all blocks: the matrix-vector kernel.</summary>
+    // Compiled optimized at once: at tier 0 (no inlining of the per-quad helpers) the first forward
+    // pass over a 1.1 GB Q8_0 model took 0.5 s for 2 tokens instead of 0.15-0.2 s.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Group8x1<T>(byte* group, int blocks, byte* a, float* y, int rows)
         where T : IQuantizedBlocks
     {
@@ -77,6 +80,7 @@ internal static unsafe class QuantizedTiles
     }
 
     /// <summary>One group, four tokens, over all blocks: each quad of weights is loaded once for the four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Group8x4<T>(byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, int rows)
         where T : IQuantizedBlocks
     {
