@@ -10,7 +10,8 @@ namespace Tandem.Engine.Gguf;
 /// tensor keeps its own type. Q and K are stored in GGUF's interleaved RoPE row order (each
 /// head's rows pair up as (x0, x1), (x2, x3), ...); they are copied with each head's rows put back
 /// into Hugging Face's rotate-half order (even rows, then odd rows) that <see cref="Modeling.LlamaModel"/>
-/// expects. Disposing the weights frees those buffers and the mapping.
+/// expects. Disposing the weights frees those buffers and the mapping; a file whose matrices were all
+/// copied is unmapped as soon as it is loaded.
 /// </summary>
 public static class GgufModel
 {
@@ -55,6 +56,13 @@ public static class GgufModel
 
         var finalNorm = loader.Vector("output_norm.weight", hidden);
         var lmHead = c.TieWordEmbeddings ? embedding : loader.Matrix("output.weight", c.VocabSize, hidden);
+        if (!loader.MappedInPlace)
+        {
+            // Every matrix was copied (all Q8_0/Q4_0) and the vectors read into arrays: the mapping
+            // would only keep a second copy of the weights in the process.
+            owner.ReleaseSource();
+        }
+
         return new LlamaWeights(embedding, layers, finalNorm, lmHead, owner);
     }
 }

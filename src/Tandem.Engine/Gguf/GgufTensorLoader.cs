@@ -17,6 +17,9 @@ internal sealed unsafe class GgufTensorLoader
 
     private GgufFile File => _file;
 
+    /// <summary>Whether a matrix returned so far points into the file's mapping.</summary>
+    public bool MappedInPlace { get; private set; }
+
     /// <summary>
     /// A [rows, cols] matrix (GGUF dims [cols, rows]). With <paramref name="ropeHeads"/>, rows are
     /// reordered per head from GGUF's interleaved order to rotate-half order: HF row j &lt; d/2 of a
@@ -48,6 +51,7 @@ internal sealed unsafe class GgufTensorLoader
 
         if (ropeHeads == 0)
         {
+            MappedInPlace = true;
             return new WeightMatrix(source, dtype, rows, cols);
         }
 

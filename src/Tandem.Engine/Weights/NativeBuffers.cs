@@ -11,6 +11,7 @@ internal sealed unsafe class NativeBuffers(IDisposable source) : IDisposable
 {
     private readonly List<nint> _buffers = [];
     private bool _disposed;
+    private bool _sourceReleased;
 
     /// <summary>A 64-byte-aligned buffer of <paramref name="bytes"/> bytes, freed with this object.</summary>
     public byte* Allocate(long bytes)
@@ -18,6 +19,19 @@ internal sealed unsafe class NativeBuffers(IDisposable source) : IDisposable
         var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
         _buffers.Add((nint)pointer);
         return pointer;
+    }
+
+    /// <summary>
+    /// Disposes the source now, for when nothing points into it any more (a GGUF file whose matrices
+    /// were all copied into buffers): its mapped pages then leave the process at once.
+    /// </summary>
+    public void ReleaseSource()
+    {
+        if (!_sourceReleased)
+        {
+            _sourceReleased = true;
+            source.Dispose();
+        }
     }
 
     public void Dispose()
@@ -34,6 +48,6 @@ internal sealed unsafe class NativeBuffers(IDisposable source) : IDisposable
         }
 
         _buffers.Clear();
-        source.Dispose();
+        ReleaseSource();
     }
 }

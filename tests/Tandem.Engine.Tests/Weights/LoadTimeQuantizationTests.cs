@@ -26,6 +26,30 @@ public class LoadTimeQuantizationTests
         }
     }
 
+    [Fact]
+    public void Copied_matrices_outlive_the_mapping_and_only_a_matrix_used_in_place_holds_it()
+    {
+        var path = GgufTestModels.Stories("q8_0");
+        using var reference = GgufFile.Open(path);
+        var mapping = GgufFile.Open(path);
+        using var buffers = new NativeBuffers(mapping);
+        var copying = new GgufTensorLoader(mapping, buffers);
+        var v = copying.Matrix("blk.0.attn_v.weight", 32, 64);
+        var q = copying.Matrix("blk.0.attn_q.weight", 64, 64, ropeHeads: 8);
+        Assert.False(copying.MappedInPlace);
+
+        // Unmapped now: the copies must read back from their own memory.
+        buffers.ReleaseSource();
+        AssertRows(reference, "blk.0.attn_v.weight", v, r => r);
+        AssertRows(reference, "blk.0.attn_q.weight", q, r => GgufRopeOrder.InterleavedRow(r, 8));
+
+        // An F32 matrix is used in place, so a model holding one keeps its mapping.
+        using var other = new NativeBuffers(GgufFile.Open(path));
+        var inPlace = new GgufTensorLoader(reference, other);
+        _ = inPlace.Matrix("blk.0.ffn_down.weight", 64, 172);
+        Assert.True(inPlace.MappedInPlace);
+    }
+
     /// <summary>Each row of <paramref name="w"/> reads back bit for bit as the GGUF row it came from, dequantized.</summary>
     private static void AssertRows(GgufFile file, string name, in WeightMatrix w, Func<int, int> sourceRow)
     {
