@@ -7,7 +7,7 @@ namespace Tandem.Engine.Weights;
 /// (<c>quantize_row_q8_0_ref</c>, <c>quantize_row_q4_0_ref</c>), so a row quantized here has the
 /// bytes llama.cpp's quantizer writes for it.
 /// </summary>
-public static class Quantizer
+public static partial class Quantizer
 {
     private const int Block = 32;
 
@@ -27,9 +27,12 @@ public static class Quantizer
             var y = destination.Slice(b * blockBytes, blockBytes);
             if (target == DType.Q8_0)
             {
-                Q8_0Block(x, y);
+                if (!TryQ8_0BlockVector(x, y))
+                {
+                    Q8_0Block(x, y);
+                }
             }
-            else
+            else if (!TryQ4_0BlockVector(x, y))
             {
                 Q4_0Block(x, y);
             }
@@ -37,7 +40,7 @@ public static class Quantizer
     }
 
     /// <summary>d = max|x| / 127, q = round-half-away(x · (1/d)); d stored as fp16 (round to nearest even).</summary>
-    private static void Q8_0Block(ReadOnlySpan<float> x, Span<byte> y)
+    internal static void Q8_0Block(ReadOnlySpan<float> x, Span<byte> y)
     {
         var amax = 0f;
         foreach (var v in x)
@@ -58,7 +61,7 @@ public static class Quantizer
     /// max = the value of largest magnitude (sign kept, first one on ties), d = max / −8, so max maps
     /// to −8 exactly and the other side reaches at most +7; q = min(15, trunc(x · (1/d) + 8.5)).
     /// </summary>
-    private static void Q4_0Block(ReadOnlySpan<float> x, Span<byte> y)
+    internal static void Q4_0Block(ReadOnlySpan<float> x, Span<byte> y)
     {
         float amax = 0f, max = 0f;
         foreach (var v in x)

@@ -35,6 +35,84 @@ public class QuantizerTests
         Assert.Equal(1 + (5 * 6), compared);
     }
 
+    [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void The_vector_blocks_are_the_scalar_reference_byte_for_byte(DType dtype)
+    {
+        var random = new Random(21);
+        var x = new float[32];
+        var scalar = new byte[dtype.BlockBytes()];
+        var vector = new byte[dtype.BlockBytes()];
+        var vectorRan = 0;
+        for (var trial = 0; trial < 20_000; trial++)
+        {
+            var scale = (float)Math.Pow(10, random.Next(-40, 39));
+            for (var j = 0; j < 32; j++)
+            {
+                x[j] = (float)((random.NextDouble() * 2) - 1) * scale;
+            }
+
+            switch (trial % 8)
+            {
+                case 0:
+                    // Ties: amax 127 makes d 1 (Q8_0), values k + 0.5 land exactly on them.
+                    for (var j = 0; j < 32; j++)
+                    {
+                        x[j] = j == 0 ? 127f : random.Next(-126, 126) + 0.5f;
+                    }
+
+                    break;
+                case 1:
+                    // All zero, with a negative zero first.
+                    Array.Clear(x);
+                    x[0] = -0f;
+                    break;
+                case 2:
+                    // The same largest magnitude with both signs: the first one decides.
+                    x[random.Next(0, 16)] = -scale * 2;
+                    x[random.Next(16, 32)] = scale * 2;
+                    break;
+                case 3:
+                    // Not finite: the vector path declines, the row still quantizes as the scalar code does.
+                    x[random.Next(32)] = random.Next(3) switch { 0 => float.PositiveInfinity, 1 => float.NegativeInfinity, _ => float.NaN };
+                    break;
+            }
+
+            Array.Clear(scalar);
+            Array.Clear(vector);
+            bool ran;
+            if (dtype == DType.Q8_0)
+            {
+                Quantizer.Q8_0Block(x, scalar);
+                ran = Quantizer.TryQ8_0BlockVector(x, vector);
+            }
+            else
+            {
+                Quantizer.Q4_0Block(x, scalar);
+                ran = Quantizer.TryQ4_0BlockVector(x, vector);
+            }
+
+            if (trial % 8 == 3)
+            {
+                Assert.False(ran);
+            }
+
+            if (ran)
+            {
+                vectorRan++;
+                Assert.True(scalar.AsSpan().SequenceEqual(vector), $"trial {trial}: {Convert.ToHexString(scalar)} vs {Convert.ToHexString(vector)}");
+            }
+
+            var row = new byte[scalar.Length];
+            Quantizer.QuantizeRow(x, dtype, row);
+            Assert.True(scalar.AsSpan().SequenceEqual(row), $"trial {trial}: QuantizeRow differs from the scalar reference");
+        }
+
+        // Blocks too small for 1/d (scales near 1e-38 and below) go to the scalar code too.
+        Assert.True(vectorRan > 15_000 || !System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated, $"the vector path ran {vectorRan} times");
+    }
+
     [Fact]
     public void Q8_0_maps_the_largest_magnitude_to_127_and_rounds_half_away_from_zero()
     {
