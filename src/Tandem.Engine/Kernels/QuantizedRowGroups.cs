@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Kernels;
@@ -57,6 +58,7 @@ public static unsafe class QuantizedRowGroups
     }
 
     /// <summary>Packs one group from 8 GGUF row addresses (0 for a padding row) into <paramref name="group"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackGroup(DType dtype, int cols, nint* rows, byte* group)
     {
         var blocks = cols / 32;
