@@ -59,7 +59,7 @@ internal sealed unsafe partial class MatMulJob
                 {
                     for (var t = 0; t < _n; t++)
                     {
-                        _y[(t * yStride) + (g * 8) + r] = QuantizedTiles.Scalar<T>(group, blocks, r, a + (t * _aStride));
+                        _y[(t * yStride) + (g * QuantizedRowGroups.GroupRows) + r] = QuantizedTiles.Scalar<T>(group, blocks, r, a + (t * _aStride));
                     }
                 }
             }
@@ -77,7 +77,7 @@ internal sealed unsafe partial class MatMulJob
             {
                 for (var g = g0; g < g1; g++)
                 {
-                    QuantizedTiles.Group8x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * 8), yStride, Rows(g));
+                    QuantizedTiles.Group8x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g));
                 }
             }
 
@@ -85,7 +85,7 @@ internal sealed unsafe partial class MatMulJob
             {
                 for (var t = n4; t < _n; t++)
                 {
-                    QuantizedTiles.Group8x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * 8), Rows(g));
+                    QuantizedTiles.Group8x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
                 }
             }
         }
