@@ -5,7 +5,7 @@ using Tandem.Engine.Kernels;
 using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
-// usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
+// usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0, or amx: BF16 on AMX tiles)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
 if (args is ["attention", ..])
@@ -23,7 +23,9 @@ if (args is ["calibrate", ..])
     return;
 }
 
-var dtype = args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
+// "amx" runs BF16 on AMX tiles (where the machine has them).
+var amx = args.Length > 0 && args[0].Equals("amx", StringComparison.OrdinalIgnoreCase);
+var dtype = amx ? DType.BF16 : args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
 (int Rows, int Cols)[] shapes = [(2048, 2048), (256, 2048), (5632, 2048), (2048, 5632), (32000, 2048)];
@@ -46,7 +48,7 @@ foreach (var (rows, cols) in shapes)
     // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
     var bytes = rows * dtype.RowBytes(cols);
     var copies = (int)Math.Clamp((256L << 20) / bytes, 1, 256);
-    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols)).ToArray();
+    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx)).ToArray();
     var matrix = matrices[0];
     var x = new float[batches.Max() * cols];
     var y = new float[batches.Max() * rows];
@@ -98,8 +100,9 @@ Console.WriteLine($"host at the end: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-ti
 internal sealed unsafe class BenchMatrix : IDisposable
 {
     private readonly byte* _data;
+    private readonly byte* _tiles;
 
-    public BenchMatrix(DType dtype, int rows, int cols)
+    public BenchMatrix(DType dtype, int rows, int cols, bool amx = false)
     {
         var count = (long)rows * cols;
         var random = new Random(rows + cols);
@@ -147,9 +150,18 @@ internal sealed unsafe class BenchMatrix : IDisposable
         }
 
         Matrix = new WeightMatrix(_data, dtype, rows, cols);
+        if (amx)
+        {
+            _tiles = (byte*)NativeMemory.AlignedAlloc((nuint)Matrix.ByteCount, 4096);
+            Matrix = Tandem.Engine.Kernels.Amx.AmxTileRows.Pack(Matrix, _tiles);
+        }
     }
 
     public WeightMatrix Matrix { get; }
 
-    public void Dispose() => NativeMemory.AlignedFree(_data);
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_data);
+        NativeMemory.AlignedFree(_tiles);
+    }
 }

@@ -35,10 +35,18 @@ internal sealed unsafe partial class MatMulJob
     {
         _runRows = RunRows;
         _runGroups = RunGroups;
+        _runTiles = RunTiles;
+        _packTiles = PackTiles;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
     {
+        if (w.AmxTiles)
+        {
+            RunOnTiles(w, x, n, y, threads);
+            return;
+        }
+
         var quantized = w.DType.IsQuantized();
         if (quantized)
         {

@@ -21,6 +21,12 @@ public static class WeightRows
             return;
         }
 
+        if (w.AmxTiles)
+        {
+            Amx.AmxTileRows.ToFloat(w, row, destination);
+            return;
+        }
+
         var data = w.Row(row);
         switch (w.DType)
         {

@@ -79,9 +79,11 @@ public sealed partial class LocalModel : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var (config, weights) = gguf ? GgufModel.Load(directory) : LoadSafetensors(directory);
         string? note;
+        string? amxNote;
         try
         {
             (weights, note) = LoadTimeQuantizer.Apply(weights, options.Quantization);
+            (weights, amxNote) = AmxPlacement.Apply(weights);
         }
         catch
         {
@@ -93,6 +95,11 @@ public sealed partial class LocalModel : IAsyncDisposable
         if (note is not null && logger is not null)
         {
             LocalModelLog.Quantized(logger, note);
+        }
+
+        if (amxNote is not null && logger is not null)
+        {
+            LocalModelLog.MatrixUnits(logger, amxNote);
         }
 
         try
@@ -158,4 +165,7 @@ internal static partial class LocalModelLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "{Note}")]
     public static partial void Quantized(ILogger logger, string note);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "matrix units: {Note}")]
+    public static partial void MatrixUnits(ILogger logger, string note);
 }

@@ -30,14 +30,32 @@ public readonly unsafe struct WeightMatrix
 
     public int Cols { get; }
 
+    /// <summary>
+    /// True when this BF16 matrix is laid out in AMX tiles (<see cref="Kernels.Amx.AmxTileRows"/>) and its
+    /// products run on them (<see cref="Kernels.Amx.AmxBf16Kernel"/>) instead of the AVX-512 kernels: a
+    /// property of the matrix, so every product with it, whatever the batch, adds in the same order
+    /// (batch invariance). Such a matrix has no row address either; <see cref="Kernels.WeightRows"/> reads its rows.
+    /// </summary>
+    public bool AmxTiles { get; private init; }
+
     /// <summary>Bytes one row takes in storage.</summary>
     public long RowBytes { get; }
 
     /// <summary>Bytes of the whole matrix (block types: rows rounded up to a whole group of 8).</summary>
     public long ByteCount => DType.IsQuantized() ? Kernels.QuantizedRowGroups.Bytes(DType, Rows, Cols) : Rows * RowBytes;
 
+    /// <summary>Whether <see cref="Kernels.Amx.AmxTileRows.Pack"/> applies: row-major BF16, rows and columns multiples of 32.</summary>
+    public bool FitsAmxTiles => DType == DType.BF16 && Rows > 0 && Cols > 0
+        && Rows % Kernels.Amx.AmxBf16Kernel.Rows == 0 && Cols % Kernels.Amx.AmxBf16Kernel.Columns == 0;
+
+    /// <summary>A BF16 matrix already laid out in AMX tiles at <paramref name="data"/>; throws unless AMX is available here.</summary>
+    internal static WeightMatrix InAmxTiles(byte* data, int rows, int cols) => Kernels.Amx.AmxSupport.IsAvailable
+        ? new WeightMatrix(data, DType.BF16, rows, cols) { AmxTiles = true }
+        : throw new PlatformNotSupportedException(Kernels.Amx.AmxSupport.Reason);
+
     /// <summary>Where row <paramref name="row"/> starts; plain types only.</summary>
     public byte* Row(int row) => DType.IsQuantized()
         ? throw new InvalidOperationException($"{DType} rows are interleaved in groups of 8 and have no address of their own; read them with WeightRows.ToFloat")
+        : AmxTiles ? throw new InvalidOperationException("rows laid out in AMX tiles have no address of their own; read them with WeightRows.ToFloat")
         : Data + (row * RowBytes);
 }

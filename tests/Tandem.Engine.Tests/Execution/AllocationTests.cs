@@ -12,10 +12,17 @@ public class AllocationTests
     [InlineData(4, WeightQuantization.None)]
     [InlineData(4, WeightQuantization.Int4)]
     [InlineData(1, WeightQuantization.Int8)]
-    public async Task Decode_steps_allocate_nothing_once_every_request_is_decoding(int requests, WeightQuantization quantization)
+    [InlineData(1, WeightQuantization.None, true)]
+    [InlineData(7, WeightQuantization.None, true)]
+    public async Task Decode_steps_allocate_nothing_once_every_request_is_decoding(int requests, WeightQuantization quantization, bool amxTiles = false)
     {
-        // fp32 weights, or the block types' kernels (Q8_0 / Q4_0 made at load).
-        await using var h = Open(quantization);
+        // fp32 weights, the block types' kernels (Q8_0 / Q4_0 made at load), or the BF16 copy on AMX tiles.
+        if (amxTiles)
+        {
+            AmxTests.RequireAmx();
+        }
+
+        await using var h = amxTiles ? TestModels.Open(TestModels.StoriesBf16, amxTiles: true) : Open(quantization);
         var handles = Enumerable.Range(0, requests)
             .Select(i => h.Submit(EngineHarness.Greedy($"a{i}", [1, 403 + i, 407, 261, 378], 500)))
             .ToArray();

@@ -108,6 +108,41 @@ public class BatchInvarianceTests
         await batched.AssertPoolFullAsync();
     }
 
+    /// <summary>BF16 weights on AMX tiles: the hardware's order of additions per output is the same whatever the batch.</summary>
+    [Fact]
+    public async Task Bf16_weights_on_amx_tiles_give_identical_greedy_tokens_alone_and_together()
+    {
+        AmxTests.RequireAmx();
+        var prompts = Prompts(12, 320);
+        const int MaxTokens = 16;
+        List<int>[] alone;
+        await using (var single = OpenOnTiles(new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
+        {
+            alone = new List<int>[prompts.Length];
+            for (var i = 0; i < prompts.Length; i++)
+            {
+                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
+            }
+        }
+
+        // 12 requests: steps of 1 to 12 decode tokens plus prompt chunks, so groups of 5 tokens split every way.
+        await using var batched = OpenOnTiles(new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 12, MaxNumTokens = 23, Threads = 2 });
+        var runs = new Task<EngineHarness.Outcome>[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
+            await Task.Delay(2 * i, TestContext.Current.CancellationToken);
+        }
+
+        var together = await Task.WhenAll(runs);
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i].Tokens);
+        }
+
+        await batched.AssertPoolFullAsync();
+    }
+
     /// <summary>Prompts of different lengths (1 to 40 tokens) over the vocabulary, BOS first.</summary>
     internal static int[][] Prompts(int count, int vocab)
     {
@@ -135,9 +170,22 @@ public class BatchInvarianceTests
         return new EngineHarness(new InferenceEngine(config, weights, options, "quantized-" + quantization.Name()), weights);
     }
 
-    private static readonly Lazy<string> QuantizableDirectory = new(() =>
+    /// <summary>The same shape in BF16, every matrix on AMX tiles.</summary>
+    private static EngineHarness OpenOnTiles(EngineOptions options)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"tandem-quantizable-{Environment.ProcessId}");
+        var config = ModelConfigLoader.Load(Bf16Directory.Value);
+        var (weights, note) = AmxPlacement.Apply(LlamaWeightsLoader.Load(Bf16Directory.Value, config));
+        Assert.True(weights.Layers[0].Down.AmxTiles && weights.LmHead.AmxTiles, note);
+        return new EngineHarness(new InferenceEngine(config, weights, options, "bf16-amx"), weights);
+    }
+
+    private static readonly Lazy<string> QuantizableDirectory = new(() => Generated("quantizable", DType.F32));
+
+    private static readonly Lazy<string> Bf16Directory = new(() => Generated("bf16-tiles", DType.BF16));
+
+    private static string Generated(string name, DType dtype)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tandem-{name}-{Environment.ProcessId}");
         RandomCheckpoint.Write(
             new RandomCheckpointOptions
             {
@@ -149,11 +197,11 @@ public class BatchInvarianceTests
                 HeadDim = 16,
                 Intermediate = 96,
                 Vocab = 320,
-                DType = DType.F32,
+                DType = dtype,
                 Seed = 9,
             },
             dir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
         return dir;
-    });
+    }
 }

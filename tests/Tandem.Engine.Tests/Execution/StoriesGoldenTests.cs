@@ -70,6 +70,19 @@ public class StoriesGoldenTests
         Assert.Equal(a.Tokens, b.Tokens);
     }
 
+    [Fact]
+    public async Task The_bf16_copy_on_amx_tiles_gives_the_same_first_32_tokens()
+    {
+        AmxTests.RequireAmx();
+        var tokenizer = Tokenizer.Load(TestModels.Stories);
+        var prompt = tokenizer.Encode(Prompt);
+        await using var f32 = TestModels.Open(TestModels.Stories);
+        await using var tiles = TestModels.Open(TestModels.StoriesBf16, amxTiles: true);
+        var a = await f32.GreedyAsync(prompt, 32);
+        var b = await tiles.GreedyAsync(prompt, 32);
+        Assert.Equal(a.Tokens, b.Tokens);
+    }
+
     private static float[] FirstStepLogits(string directory, int[] prompt)
     {
         var config = ModelConfigLoader.Load(directory);

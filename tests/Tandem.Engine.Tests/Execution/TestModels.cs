@@ -37,10 +37,16 @@ internal static class TestModels
     /// <summary>3 layers, hidden 72, 6 query heads over 2 KV heads of size 12, intermediate 190, vocab 301, F32.</summary>
     public static string TinyGqa => TinyDirectory.Value;
 
-    public static EngineHarness Open(string directory, EngineOptions? options = null, TimeProvider? time = null)
+    /// <summary>An engine on the model; <paramref name="amxTiles"/>: BF16 matrices that fit on AMX tiles, as a server loads them.</summary>
+    public static EngineHarness Open(string directory, EngineOptions? options = null, TimeProvider? time = null, bool amxTiles = false)
     {
         var config = ModelConfigLoader.Load(directory);
         var weights = LlamaWeightsLoader.Load(directory, config);
+        if (amxTiles)
+        {
+            (weights, _) = AmxPlacement.Apply(weights);
+        }
+
         var engine = new InferenceEngine(
             config,
             weights,

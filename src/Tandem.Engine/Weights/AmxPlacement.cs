@@ -1,0 +1,80 @@
+using Tandem.Engine.Kernels.Amx;
+
+namespace Tandem.Engine.Weights;
+
+/// <summary>
+/// Puts a loaded model's BF16 matrices on AMX tiles where this machine has them
+/// (<see cref="AmxSupport"/>; <c>TANDEM_AMX=0</c> turns it off): every matrix whose shape fits
+/// (<see cref="WeightMatrix.FitsAmxTiles"/>); the others, and all other dtypes, keep the AVX-512 kernels.
+/// Those matrices are copied into the tile layout (<see cref="AmxTileRows"/>).
+/// </summary>
+public static unsafe class AmxPlacement
+{
+    /// <summary>
+    /// The weights with the fitting BF16 matrices marked (owning <paramref name="weights"/>), and a
+    /// one-line note of what runs where; <paramref name="weights"/> itself and a null note when
+    /// the model has no BF16 matrix.
+    /// </summary>
+    public static (LlamaWeights Weights, string? Note) Apply(LlamaWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var bf16 = Matrices(weights).Count(m => m.DType == DType.BF16);
+        if (bf16 == 0)
+        {
+            return (weights, null);
+        }
+
+        if (!AmxSupport.IsAvailable)
+        {
+            return (weights, $"BF16 matrices on AVX-512 ({AmxSupport.Reason})");
+        }
+
+        // The tiled copies' memory; it owns the original weights too (norms, the embedding, matrices that do not fit).
+        var owner = new NativeBuffers(weights);
+        var placed = 0;
+        WeightMatrix Place(WeightMatrix m)
+        {
+            if (!m.FitsAmxTiles)
+            {
+                return m;
+            }
+
+            placed++;
+            return AmxTileRows.Pack(m, owner.Allocate(m.ByteCount));
+        }
+
+        try
+        {
+            return Placed();
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+
+        (LlamaWeights, string?) Placed()
+        {
+            var layers = weights.Layers.Select(l => new LayerWeights
+            {
+                AttentionNorm = l.AttentionNorm,
+                Q = Place(l.Q),
+                K = Place(l.K),
+                V = Place(l.V),
+                O = Place(l.O),
+                MlpNorm = l.MlpNorm,
+                Gate = Place(l.Gate),
+                Up = Place(l.Up),
+                Down = Place(l.Down),
+            }).ToArray();
+            var lmHead = Place(weights.LmHead);
+            var embedding = weights.Embedding.Data == weights.LmHead.Data ? lmHead : weights.Embedding;
+            var note = $"{AmxSupport.Reason}: {placed} of {bf16} BF16 matrices"
+                + (placed < bf16 ? " (the others' rows or columns are not a multiple of 32: AVX-512)" : "");
+            return (new LlamaWeights(embedding, layers, weights.FinalNorm, lmHead, owner), note);
+        }
+    }
+
+    private static IEnumerable<WeightMatrix> Matrices(LlamaWeights weights)
+        => weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(weights.LmHead);
+}
