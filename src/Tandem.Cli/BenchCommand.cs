@@ -40,6 +40,11 @@ internal static class BenchCommand
             Console.WriteLine($"model: {local.Directory}");
             Console.WriteLine($"shape: {c.NumLayers} layers, hidden {c.HiddenSize}, {c.NumHeads} heads / {c.NumKvHeads} KV heads, intermediate {c.IntermediateSize}, vocab {c.VocabSize}, weights {local.Engine.WeightTypes}, {local.Engine.WeightBytesPerStep / 1e9:F2} GB read per step");
             Console.WriteLine($"machine: {Environment.ProcessorCount} processors, {local.Engine.ThreadCount} compute threads, .NET {Environment.Version}");
+            if (local.MatrixUnitsNote is { } units)
+            {
+                Console.WriteLine($"matrix units: {units}");
+            }
+
             var modelPath = parse.GetValue(model)!;
             var header = new BenchmarkReport
             {

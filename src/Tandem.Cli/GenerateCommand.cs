@@ -38,6 +38,11 @@ internal static class GenerateCommand
                 await Console.Error.WriteLineAsync(note);
             }
 
+            if (local.MatrixUnitsNote is { } units)
+            {
+                await Console.Error.WriteLineAsync($"matrix units: {units}");
+            }
+
             var sampling = new SamplingParams
             {
                 Temperature = parse.GetValue(temperature),

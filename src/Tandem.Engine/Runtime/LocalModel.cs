@@ -17,9 +17,10 @@ public sealed partial class LocalModel : IAsyncDisposable
 {
     private readonly LlamaWeights _weights;
 
-    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint, string? quantizationNote)
+    private LocalModel(string directory, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer, ChatTemplate chatTemplate, bool hasOwnTemplate, InferenceEngine engine, string fingerprint, string? quantizationNote, string? matrixUnitsNote)
     {
         QuantizationNote = quantizationNote;
+        MatrixUnitsNote = matrixUnitsNote;
         Directory = directory;
         Config = config;
         _weights = weights;
@@ -48,6 +49,9 @@ public sealed partial class LocalModel : IAsyncDisposable
 
     /// <summary>What <see cref="EngineOptions.Quantization"/> quantized and what it kept as stored; null without quantization.</summary>
     public string? QuantizationNote { get; }
+
+    /// <summary>Which BF16 matrices run on AMX tiles, or why none do; null for a model without BF16 matrices.</summary>
+    public string? MatrixUnitsNote { get; }
 
     public static async Task<LocalModel> LoadAsync(
         string modelArgument,
@@ -119,7 +123,7 @@ public sealed partial class LocalModel : IAsyncDisposable
             var fingerprint = ModelFingerprint.Compute(directory)
                 + (options.Quantization == WeightQuantization.None ? "" : "-" + options.Quantization.Name());
             var engine = new InferenceEngine(config, weights, options, fingerprint, loggerFactory, timeProvider);
-            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint, note);
+            return new LocalModel(directory, config, weights, tokenizer, template ?? ChatTemplate.Fallback, template is not null, engine, fingerprint, note, amxNote);
         }
         catch
         {

@@ -6,7 +6,8 @@ namespace Tandem.Engine.Weights;
 /// Puts a loaded model's BF16 matrices on AMX tiles where this machine has them
 /// (<see cref="AmxSupport"/>; <c>TANDEM_AMX=0</c> turns it off): every matrix whose shape fits
 /// (<see cref="WeightMatrix.FitsAmxTiles"/>); the others, and all other dtypes, keep the AVX-512 kernels.
-/// Those matrices are copied into the tile layout (<see cref="AmxTileRows"/>).
+/// Those matrices are copied into the tile layout (<see cref="AmxTileRows"/>) and the pages of
+/// their stored rows given back (<see cref="PageRelease"/>), so the model stays resident once.
 /// </summary>
 public static unsafe class AmxPlacement
 {
@@ -40,7 +41,13 @@ public static unsafe class AmxPlacement
             }
 
             placed++;
-            return AmxTileRows.Pack(m, owner.Allocate(m.ByteCount));
+            var destination = owner.Allocate(m.ByteCount);
+            PageRelease.PreferHugePages(destination, m.ByteCount);
+            var tiled = AmxTileRows.Pack(m, destination);
+
+            // The stored rows are never read again (a tied embedding reads the tiled copy).
+            PageRelease.Release(m.Data, m.ByteCount);
+            return tiled;
         }
 
         try

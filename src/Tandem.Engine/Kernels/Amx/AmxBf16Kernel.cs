@@ -112,6 +112,18 @@ internal static unsafe class AmxBf16Kernel
             code.AddRange(BitConverter.GetBytes(PrefetchBytes + (AmxTileRows.StepBytes / PrefetchLines * line)));
         }
 
+        for (var line = 0; line < 16; line++)
+        {
+            // The token tiles come from L2 (a group is 1 KiB a step): a tile load that waits on L2 holds the step up.
+            code.AddRange([0x0f, 0x18, 0x8a]);          // prefetcht0 [rdx + 2 steps + 64 × line]
+            code.AddRange(BitConverter.GetBytes((2 * AmxBf16Operands.StepBytes) + (64 * line)));
+            if (twoGroups)
+            {
+                code.AddRange([0x0f, 0x18, 0x8e]);      // prefetcht0 [rsi + 2 steps + 64 × line]
+                code.AddRange(BitConverter.GetBytes((2 * AmxBf16Operands.StepBytes) + (64 * line)));
+            }
+        }
+
         code.AddRange(
         [
             0xc4, 0xa2, 0x7b, 0x4b, 0x34, 0x10,       // tileloadd tmm6, [rax+r10*1]

@@ -28,20 +28,22 @@ internal static unsafe class AmxTileRows
 
         var w = source;
         var steps = w.Cols / 32;
+        var rowWords = (nint)(w.RowBytes / 4);
         Parallel.For(0, w.Rows / 32, b =>
         {
-            var block = (uint*)(destination + ((long)b * 64 * w.Cols));
-            for (var i = 0; i < 32; i++)
+            // Written in order, a tile at a time; its 16 source rows' 64 bytes stay in L1 meanwhile.
+            var target = (uint*)(destination + ((long)b * 64 * w.Cols));
+            for (var s = 0; s < steps; s++)
             {
-                var row = (uint*)w.Row((b * 32) + i);
-                var column = block + (i / 16 * 256) + (i % 16);
-                for (var s = 0; s < steps; s++)
+                for (var half = 0; half < 2; half++)
                 {
-                    var pairs = row + (s * 16);
-                    var tile = column + (s * (StepBytes / 4));
+                    var rows = (uint*)w.Row((b * 32) + (half * 16)) + (s * 16);
                     for (var j = 0; j < 16; j++)
                     {
-                        tile[j * 16] = pairs[j];
+                        for (var r = 0; r < 16; r++)
+                        {
+                            *target++ = rows[(r * rowWords) + j];
+                        }
                     }
                 }
             }
