@@ -12,7 +12,7 @@
 # Steps: random-weight BF16 checkpoint (tandem model create) -> BF16 GGUF (tandem model export-gguf)
 # -> Q8_0 and Q4_0 GGUF (llama.cpp's quantizer via LLamaSharp, pure: every matrix in that type)
 # -> host limits once (bench/Tandem.Bench.Kernels calibrate) -> Tandem on safetensors BF16/int8/int4
-# and on the three GGUF files -> LLamaSharp on the three GGUF files -> the table (OUT_DIR/table.md).
+# (BF16 on AMX tiles where the CPU has them, and again with TANDEM_AMX=0) and on the three GGUF files -> LLamaSharp on the three GGUF files -> the table (OUT_DIR/table.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out=""; small=0; threads=2; allow_missing=0
@@ -86,6 +86,9 @@ tandem_run() { # name, then bench engine arguments
 
 tandem_run safetensors-bf16 "$model"
 rows+=("Tandem:BF16 safetensors:$out/tandem-safetensors-bf16.json:BF16 gguf")
+# BF16 runs on AMX tiles where the CPU has them; the same model on the AVX-512 kernels for comparison.
+TANDEM_AMX=0 tandem_run safetensors-bf16-avx512 "$model"
+rows+=("Tandem:BF16 safetensors (AVX-512, TANDEM_AMX=0):$out/tandem-safetensors-bf16-avx512.json:BF16 gguf")
 for q in int8:Q8_0 int4:Q4_0; do
   kind="${q%%:*}"; vs="${q##*:}"
   if [[ $has_quantization == 1 ]]; then
