@@ -25,8 +25,7 @@ internal sealed unsafe partial class MatMulJob
     {
         var steps = w.Cols / AmxBf16Kernel.Columns;
         _groupBytes = steps * AmxBf16Operands.StepBytes;
-        var groups = (n + AmxBf16Kernel.GroupTokens - 1) / AmxBf16Kernel.GroupTokens;
-        _operands = (byte*)_packed.Ensure(groups * _groupBytes / sizeof(float));
+        _operands = (byte*)_packed.Ensure(Groups(n) * _groupBytes / sizeof(float));
         fixed (float* source = x)
         fixed (float* output = y)
         {
@@ -51,12 +50,14 @@ internal sealed unsafe partial class MatMulJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackTiles(int start, int end)
     {
-        for (var g = 0; g * AmxBf16Kernel.GroupTokens < _n; g++)
+        for (var g = 0; g < Groups(_n); g++)
         {
             var first = g * AmxBf16Kernel.GroupTokens;
             AmxBf16Operands.Pack(_source + ((long)first * _w.Cols), _w.Cols, GroupSize(g, _n), start, end, _operands + (g * _groupBytes));
         }
     }
+
+    private static int Groups(int n) => (n + AmxBf16Kernel.GroupTokens - 1) / AmxBf16Kernel.GroupTokens;
 
     private static int GroupSize(int group, int n) => Math.Min(AmxBf16Kernel.GroupTokens, n - (group * AmxBf16Kernel.GroupTokens));
 
@@ -65,7 +66,7 @@ internal sealed unsafe partial class MatMulJob
     {
         var c = (t_cTiles ??= new PinnedFloats()).Ensure(4 * AmxBf16Kernel.CFloats);
         var steps = _w.Cols / AmxBf16Kernel.Columns;
-        var groups = (_n + AmxBf16Kernel.GroupTokens - 1) / AmxBf16Kernel.GroupTokens;
+        var groups = Groups(_n);
         for (var block = start; block < end; block++)
         {
             var row0 = block * AmxBf16Kernel.Rows;

@@ -19,7 +19,7 @@ public static unsafe class AmxPlacement
     public static (LlamaWeights Weights, string? Note) Apply(LlamaWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var bf16 = Matrices(weights).Count(m => m.DType == DType.BF16);
+        var bf16 = weights.Matrices().Count(m => m.DType == DType.BF16);
         if (bf16 == 0)
         {
             return (weights, null);
@@ -33,7 +33,7 @@ public static unsafe class AmxPlacement
         // The tiled copies' memory; it owns the original weights too (norms, the embedding, matrices that do not fit).
         var owner = new NativeBuffers(weights);
         var placed = 0;
-        WeightMatrix Place(WeightMatrix m)
+        WeightMatrix Place(WeightMatrix m, string _)
         {
             if (!m.FitsAmxTiles)
             {
@@ -52,36 +52,15 @@ public static unsafe class AmxPlacement
 
         try
         {
-            return Placed();
+            var placedWeights = weights.WithMatrices(Place, owner);
+            var note = $"{AmxSupport.Reason}: {placed} of {bf16} BF16 matrices"
+                + (placed < bf16 ? " (the others' rows or columns are not a multiple of 32: AVX-512)" : "");
+            return (placedWeights, note);
         }
         catch
         {
             owner.Dispose();
             throw;
         }
-
-        (LlamaWeights, string?) Placed()
-        {
-            var layers = weights.Layers.Select(l => new LayerWeights
-            {
-                AttentionNorm = l.AttentionNorm,
-                Q = Place(l.Q),
-                K = Place(l.K),
-                V = Place(l.V),
-                O = Place(l.O),
-                MlpNorm = l.MlpNorm,
-                Gate = Place(l.Gate),
-                Up = Place(l.Up),
-                Down = Place(l.Down),
-            }).ToArray();
-            var lmHead = Place(weights.LmHead);
-            var embedding = weights.Embedding.Data == weights.LmHead.Data ? lmHead : weights.Embedding;
-            var note = $"{AmxSupport.Reason}: {placed} of {bf16} BF16 matrices"
-                + (placed < bf16 ? " (the others' rows or columns are not a multiple of 32: AVX-512)" : "");
-            return (new LlamaWeights(embedding, layers, weights.FinalNorm, lmHead, owner), note);
-        }
     }
-
-    private static IEnumerable<WeightMatrix> Matrices(LlamaWeights weights)
-        => weights.Layers.SelectMany(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }).Append(weights.LmHead);
 }

@@ -37,7 +37,32 @@ public sealed class LlamaWeights : IDisposable
 
     public void Dispose() => _owner?.Dispose();
 
-    private IEnumerable<WeightMatrix> Matrices()
+    /// <summary>
+    /// These weights with every matrix a step multiplies by (q, k, v, o, gate, up, down, lm_head)
+    /// replaced by <paramref name="map"/>(matrix, name), norms kept, the embedding kept unless tied to
+    /// lm_head (then it is the mapped lm_head), and the memory owned by <paramref name="owner"/>.
+    /// </summary>
+    internal unsafe LlamaWeights WithMatrices(Func<WeightMatrix, string, WeightMatrix> map, IDisposable owner)
+    {
+        var layers = Layers.Select(l => new LayerWeights
+        {
+            AttentionNorm = l.AttentionNorm,
+            Q = map(l.Q, "q"),
+            K = map(l.K, "k"),
+            V = map(l.V, "v"),
+            O = map(l.O, "o"),
+            MlpNorm = l.MlpNorm,
+            Gate = map(l.Gate, "gate"),
+            Up = map(l.Up, "up"),
+            Down = map(l.Down, "down"),
+        }).ToArray();
+        var lmHead = map(LmHead, "lm_head");
+        var embedding = LmHead.Data == Embedding.Data ? lmHead : Embedding;
+        return new LlamaWeights(embedding, layers, FinalNorm, lmHead, owner);
+    }
+
+    /// <summary>The matrices a step multiplies by: lm_head, then each layer's q, k, v, o, gate, up, down.</summary>
+    internal IEnumerable<WeightMatrix> Matrices()
     {
         yield return LmHead;
         foreach (var l in Layers)

@@ -29,28 +29,7 @@ public static unsafe class LoadTimeQuantizer
         try
         {
             var run = new Run(owner, target);
-            var layers = new LayerWeights[weights.Layers.Count];
-            for (var i = 0; i < layers.Length; i++)
-            {
-                var l = weights.Layers[i];
-                layers[i] = new LayerWeights
-                {
-                    AttentionNorm = l.AttentionNorm,
-                    Q = run.Matrix(l.Q, "q"),
-                    K = run.Matrix(l.K, "k"),
-                    V = run.Matrix(l.V, "v"),
-                    O = run.Matrix(l.O, "o"),
-                    MlpNorm = l.MlpNorm,
-                    Gate = run.Matrix(l.Gate, "gate"),
-                    Up = run.Matrix(l.Up, "up"),
-                    Down = run.Matrix(l.Down, "down"),
-                };
-            }
-
-            var tied = weights.LmHead.Data == weights.Embedding.Data;
-            var lmHead = run.Matrix(weights.LmHead, "lm_head");
-            var embedding = tied ? lmHead : weights.Embedding;
-            return (new LlamaWeights(embedding, layers, weights.FinalNorm, lmHead, owner), run.Note(quantization));
+            return (weights.WithMatrices(run.Matrix, owner), run.Note(quantization));
         }
         catch
         {
@@ -106,7 +85,7 @@ public static unsafe class LoadTimeQuantizer
         private long _before;
         private long _after;
 
-        public WeightMatrix Matrix(in WeightMatrix w, string name)
+        public WeightMatrix Matrix(WeightMatrix w, string name)
         {
             var why = w.DType.IsQuantized() ? $"already {w.DType}"
                 : w.Cols % target.BlockSize() != 0 ? $"rows of {w.Cols}, not a multiple of {target.BlockSize()}"

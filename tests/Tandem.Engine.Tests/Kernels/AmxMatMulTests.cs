@@ -129,14 +129,7 @@ public sealed unsafe class AmxMatMulTests : IDisposable
         {
             for (var r = 0; r < Rows; r++)
             {
-                double sum = 0, magnitude = 0;
-                for (var k = 0; k < Cols; k++)
-                {
-                    var p = (double)w.Values[(r * Cols) + k] * x[(t * Cols) + k];
-                    sum += p;
-                    magnitude += Math.Abs(p);
-                }
-
+                var (sum, magnitude) = w.DoubleDot(r, x, t);
                 Assert.True(Math.Abs(y[(t * Rows) + r] - sum) <= 1e-6 * magnitude, $"t {t} r {r}: {y[(t * Rows) + r]} vs {sum}");
             }
         }

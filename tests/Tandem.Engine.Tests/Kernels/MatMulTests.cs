@@ -36,14 +36,7 @@ public sealed class MatMulTests : IDisposable
                 {
                     for (var r = 0; r < rows; r++)
                     {
-                        double sum = 0, magnitude = 0;
-                        for (var k = 0; k < cols; k++)
-                        {
-                            var p = (double)w.Values[(r * cols) + k] * x[(t * cols) + k];
-                            sum += p;
-                            magnitude += Math.Abs(p);
-                        }
-
+                        var (sum, magnitude) = w.DoubleDot(r, x, t);
                         var error = Math.Abs(y[(t * rows) + r] - sum);
                         Assert.True(error <= 1e-6 * magnitude, $"rows {rows} cols {cols} t {t} r {r}: {y[(t * rows) + r]} vs {sum}");
                     }

@@ -76,6 +76,21 @@ internal sealed unsafe class TestMatrix : IDisposable
 
     public float[] Values { get; }
 
+    /// <summary>Row <paramref name="row"/> · token <paramref name="token"/> of x in double, and the sum of the products' magnitudes.</summary>
+    public (double Sum, double Magnitude) DoubleDot(int row, float[] x, int token)
+    {
+        var cols = Matrix.Cols;
+        double sum = 0, magnitude = 0;
+        for (var k = 0; k < cols; k++)
+        {
+            var p = (double)Values[(row * cols) + k] * x[(token * cols) + k];
+            sum += p;
+            magnitude += Math.Abs(p);
+        }
+
+        return (sum, magnitude);
+    }
+
     public static float[] RandomVector(int length, Random random)
     {
         var x = new float[length];
