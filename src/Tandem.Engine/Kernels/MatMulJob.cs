@@ -25,6 +25,7 @@ internal sealed unsafe partial class MatMulJob
     private readonly Action<int, int> _runRows;
     private readonly Action<int, int> _runGroups;
     private readonly PinnedFloats _packed = new();
+    private readonly PinnedFloats _amxInt8Operands = new();
     private WeightMatrix _w;
     private int _n;
     private float* _x;
@@ -37,6 +38,8 @@ internal sealed unsafe partial class MatMulJob
         _runGroups = RunGroups;
         _runTiles = RunTiles;
         _packTiles = PackTiles;
+        _packInt8Tiles = PackInt8Tiles;
+        _runInt8Pairs = RunInt8Pairs;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
@@ -64,7 +67,11 @@ internal sealed unsafe partial class MatMulJob
             _y = output;
             try
             {
-                if (quantized)
+                if (quantized && UsesAmxInt8(w, n))
+                {
+                    RunOnInt8Tiles(threads);
+                }
+                else if (quantized)
                 {
                     threads.For(QuantizedRowGroups.Groups(w.Rows), 1, _runGroups);
                 }

@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Tandem.Engine.Kernels.Amx;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// Q8_0 and Q4_0 matrices times 8 tokens or more, on AMX-INT8 where the machine has it: the
+/// tokens' activation blocks (<see cref="PackQuantized"/>) rearranged into tiles of 16
+/// (<see cref="AmxInt8Operands"/>, threads split the blocks), then threads split pairs of row
+/// groups, and each pair runs every tile through <see cref="AmxInt8Kernel"/> (the first tile reads
+/// the pair's weights from memory, the others from L2). Every result equals the AVX-VNNI kernels'
+/// bit for bit, so the batch size may choose the path without breaking batch invariance.
+/// </summary>
+internal sealed unsafe partial class MatMulJob
+{
+    /// <summary>
+    /// Tokens from which a call goes to the tiles. Below it the AVX-VNNI kernels are as fast: the tile
+    /// routine costs the same for 1 and for 16 tokens. Measured with Tandem.Bench.Kernels on the
+    /// development VM (2 threads).
+    /// </summary>
+    public const int AmxInt8MinTokens = 8;
+
+    [ThreadStatic]
+    private static PinnedFloats? t_int8Scratch;
+
+    [ThreadStatic]
+    private static PinnedFloats? t_widened4;
+
+    private readonly Action<int, int> _packInt8Tiles;
+    private readonly Action<int, int> _runInt8Pairs;
+    private byte* _int8Tiles;
+
+    private static bool UsesAmxInt8(in WeightMatrix w, int n) => n >= AmxInt8MinTokens && AmxSupport.IsInt8Available && w.DType.IsQuantized();
+
+    private void RunOnInt8Tiles(KernelThreads threads)
+    {
+        var blocks = _w.Cols / 32;
+        _int8Tiles = (byte*)_amxInt8Operands.Ensure(AmxInt8Operands.Tiles(_n) * AmxInt8Operands.TileBytes(blocks) / sizeof(float));
+        threads.For(blocks, 16, _packInt8Tiles);
+        threads.For((QuantizedRowGroups.Groups(_w.Rows) + 1) / 2, 1, _runInt8Pairs);
+    }
+
+    /// <summary>Every tile's blocks [start, end).</summary>
+    private void PackInt8Tiles(int start, int end)
+    {
+        var tileBytes = AmxInt8Operands.TileBytes(_w.Cols / 32);
+        for (var tile = 0; tile < AmxInt8Operands.Tiles(_n); tile++)
+        {
+            AmxInt8Operands.Pack((byte*)_x, _aStride, _n, tile, start, end, _int8Tiles + (tile * tileBytes));
+        }
+    }
+
+    /// <summary>y for the row groups of pairs [start, end) and every token.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunInt8Pairs(int start, int end)
+    {
+        var scratch = (t_int8Scratch ??= new PinnedFloats()).Ensure((AmxInt8Kernel.ScratchBytes / sizeof(float)) + (AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows));
+        var tileY = scratch + (AmxInt8Kernel.ScratchBytes / sizeof(float));
+        var blocks = _w.Cols / 32;
+        var groups = QuantizedRowGroups.Groups(_w.Rows);
+        var groupBytes = QuantizedRowGroups.GroupBytes(_w.DType, _w.Cols);
+        var tileBytes = AmxInt8Operands.TileBytes(blocks);
+        var q4 = _w.DType == DType.Q4_0;
+        var widened = q4 ? (byte*)(t_widened4 ??= new PinnedFloats()).Ensure(2L * blocks * AmxInt8Kernel.BlockBytes / sizeof(float)) : null;
+        nint scaleBytes = blocks * QuantizedRowGroups.ScaleBytes;
+        nint yStride = _w.Rows;
+        for (var pair = start; pair < end; pair++)
+        {
+            var g0 = 2 * pair;
+            var g1 = Math.Min(g0 + 1, groups - 1);
+            var row0 = g0 * QuantizedRowGroups.GroupRows;
+
+            // A lone last group is passed twice and its second copy dropped; so are the padding rows.
+            var rows = Math.Min(g1 == g0 ? QuantizedRowGroups.GroupRows : AmxInt8Kernel.Rows, _w.Rows - row0);
+            var scales0 = _w.Data + (g0 * groupBytes);
+            var scales1 = _w.Data + (g1 * groupBytes);
+            var data0 = scales0 + scaleBytes;
+            var data1 = scales1 + scaleBytes;
+            if (q4)
+            {
+                // Widened once into L2, for every tile to read.
+                AmxInt8Kernel.Widen(data0, blocks, widened);
+                AmxInt8Kernel.Widen(data1, blocks, widened + (blocks * AmxInt8Kernel.BlockBytes));
+                data0 = widened;
+                data1 = widened + (blocks * AmxInt8Kernel.BlockBytes);
+            }
+
+            for (var tile = 0; tile < AmxInt8Operands.Tiles(_n); tile++)
+            {
+                AmxInt8Kernel.Multiply(data0, scales0, data1, scales1, blocks, _int8Tiles + (tile * tileBytes), tileY, (byte*)scratch);
+                var first = tile * AmxInt8Kernel.Tokens;
+                var tokens = Math.Min(AmxInt8Kernel.Tokens, _n - first);
+                for (var t = 0; t < tokens; t++)
+                {
+                    var source = tileY + (t * AmxInt8Kernel.Rows);
+                    var destination = _y + ((first + t) * yStride) + row0;
+                    if (rows == AmxInt8Kernel.Rows)
+                    {
+                        Vector512.Load(source).Store(destination);
+                    }
+                    else
+                    {
+                        new Span<float>(source, rows).CopyTo(new Span<float>(destination, rows));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Runtime.InteropServices;
+using Tandem.Engine.Kernels;
+using Tandem.Engine.Kernels.Amx;
+using Tandem.Engine.Weights;
+
+namespace Tandem.Engine.Tests.Kernels;
+
+/// <summary>
+/// Q8_0 and Q4_0 on AMX-INT8 tiles (<see cref="AmxInt8Kernel"/>): the tile routine gives every
+/// (row, token) bit for bit what the scalar definition of the AVX-VNNI kernels gives, and
+/// <see cref="MatMul"/>, which sends 8 tokens or more to the tiles, keeps each token's results equal
+/// to the token run alone.
+/// </summary>
+public sealed unsafe class AmxInt8MatMulTests : IDisposable
+{
+    private readonly KernelThreads _one = new(1);
+    private readonly KernelThreads _two = new(2);
+    private readonly KernelThreads _three = new(3);
+
+    public static TheoryData<DType> Types => new() { DType.Q8_0, DType.Q4_0 };
+
+    public void Dispose()
+    {
+        _one.Dispose();
+        _two.Dispose();
+        _three.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void The_tile_routine_equals_the_scalar_definition_bit_for_bit_for_every_row_length_up_to_256_and_long_rows(DType dtype)
+    {
+        RequireInt8();
+        var random = new Random(21);
+        var offset = dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
+        var scratch = (byte*)NativeMemory.AlignedAlloc(AmxInt8Kernel.ScratchBytes, 64);
+        var y = (float*)NativeMemory.AlignedAlloc(AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows * sizeof(float), 64);
+        var widened = (byte*)NativeMemory.AlignedAlloc(2 * 176 * AmxInt8Kernel.BlockBytes, 64);
+        try
+        {
+            foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048, 5632]))
+            {
+                var blocks = cols / 32;
+                using var w = new TestMatrix(dtype, 16, cols, seed: cols + (int)dtype);
+
+                // A full tile, and one of 5 tokens (the other 11 rows of the tile zero).
+                foreach (var n in (int[])[16, 5])
+                {
+                    var a = Quantize(TestMatrix.RandomVector(n * cols, random), n, blocks, offset);
+                    var tile = (byte*)NativeMemory.AlignedAlloc((nuint)AmxInt8Operands.TileBytes(blocks), 64);
+                    try
+                    {
+                        fixed (byte* ap = a)
+                        {
+                            AmxInt8Operands.Pack(ap, ActivationBlocks.TokenBytes(blocks), n, 0, 0, blocks, tile);
+                            var (data0, scales0) = Group(dtype, w.Matrix, 0, blocks, widened);
+                            var (data1, scales1) = Group(dtype, w.Matrix, 1, blocks, widened + (blocks * AmxInt8Kernel.BlockBytes));
+                            AmxInt8Kernel.Multiply((byte*)data0, (byte*)scales0, (byte*)data1, (byte*)scales1, blocks, tile, y, scratch);
+                            for (var t = 0; t < n; t++)
+                            {
+                                for (var r = 0; r < 16; r++)
+                                {
+                                    var expected = Scalar(dtype, w.Matrix, r, blocks, ap + (t * ActivationBlocks.TokenBytes(blocks)));
+                                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[(t * 16) + r]), $"cols {cols} n {n} token {t} row {r}: {y[(t * 16) + r]:R}, expected {expected:R}");
+                                }
+                            }
+
+                            for (var t = n; t < AmxInt8Kernel.Tokens; t++)
+                            {
+                                Assert.Equal(0f, y[t * 16]);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        NativeMemory.AlignedFree(tile);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(scratch);
+            NativeMemory.AlignedFree(y);
+            NativeMemory.AlignedFree(widened);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Every_token_of_batches_up_to_40_equals_the_token_alone_bit_for_bit(DType dtype)
+    {
+        RequireInt8();
+        var random = new Random(22);
+
+        // 9 rows: a lone second group with one row; 40 rows: five groups, the last pair a lone group; 64: whole pairs.
+        foreach (var (rows, cols) in ((int, int)[])[(9, 96), (40, 256), (64, 2112)])
+        {
+            using var w = new TestMatrix(dtype, rows, cols, seed: rows + cols);
+            var x = TestMatrix.RandomVector(40 * cols, random);
+
+            // Blocks of zeros, of one huge value and of tiny ones: scales 0, near fp16's top, subnormal.
+            x.AsSpan(0, 32).Clear();
+            x[cols + 3] = 6e4f;
+            for (var k = 0; k < 32; k++)
+            {
+                x[(2 * cols) + 64 + k] = 1e-7f * (k - 16);
+            }
+
+            var alone = new float[40 * rows];
+            for (var t = 0; t < 40; t++)
+            {
+                MatMul.Compute(w.Matrix, x.AsSpan(t * cols, cols), 1, alone.AsSpan(t * rows, rows), _one);
+            }
+
+            foreach (var (n, threads) in ((int, KernelThreads)[])[(8, _two), (15, _one), (16, _three), (17, _two), (33, _three), (40, _two)])
+            {
+                var y = new float[n * rows];
+                MatMul.Compute(w.Matrix, x.AsSpan(0, n * cols), n, y, threads);
+                for (var i = 0; i < y.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"{rows}x{cols} n {n}: token {i / rows} row {i % rows}: {y[i]:R} alone {alone[i]:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Tiles_are_used_from_eight_tokens_where_the_machine_has_AMX_INT8()
+    {
+        RequireInt8();
+        Assert.Equal(8, MatMulJob.AmxInt8MinTokens);
+        Assert.Contains("AMX-INT8", AmxSupport.Int8Reason, StringComparison.Ordinal);
+    }
+
+    private static void RequireInt8()
+    {
+        if (!AmxSupport.IsInt8Available)
+        {
+            Assert.Skip($"AMX-INT8 not available here: {AmxSupport.Int8Reason}");
+        }
+    }
+
+    /// <summary>A group's unsigned bytes (Q4_0's widened into <paramref name="widened"/>) and its scales.</summary>
+    private static (nint Data, nint Scales) Group(DType dtype, in WeightMatrix w, int group, int blocks, byte* widened)
+    {
+        var scales = QuantizedRowGroups.Group(w, group);
+        var data = scales + (blocks * QuantizedRowGroups.ScaleBytes);
+        if (dtype == DType.Q4_0)
+        {
+            AmxInt8Kernel.Widen(data, blocks, widened);
+            data = widened;
+        }
+
+        return ((nint)data, (nint)scales);
+    }
+
+    private static byte[] Quantize(float[] x, int n, int blocks, int offset)
+    {
+        var a = new byte[n * ActivationBlocks.TokenBytes(blocks)];
+        fixed (float* xp = x)
+        fixed (byte* ap = a)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                ActivationBlocks.Quantize(xp + (t * blocks * 32), blocks, offset, ap + (t * ActivationBlocks.TokenBytes(blocks)));
+            }
+        }
+
+        return a;
+    }
+
+    private static float Scalar(DType dtype, in WeightMatrix w, int row, int blocks, byte* a)
+    {
+        var group = QuantizedRowGroups.Group(w, row / 8);
+        return dtype == DType.Q8_0 ? QuantizedTiles.Scalar<Q8Blocks>(group, blocks, row % 8, a) : QuantizedTiles.Scalar<Q4Blocks>(group, blocks, row % 8, a);
+    }
+}
