@@ -33,7 +33,7 @@ internal static partial class AmxSupport
     public static bool IsInt8Available => (s_probe.Value.Units & Int8) != 0;
 
     /// <summary>Why INT8 tiles are or are not used, for the start-up log.</summary>
-    public static string Int8Reason => IsInt8Available ? "AMX-INT8 tiles for Q8_0/Q4_0 weights from 8 tokens a step" : s_probe.Value.Reason ?? "the CPU has no AMX-INT8";
+    public static string Int8Reason => IsInt8Available ? $"AMX-INT8 tiles for Q8_0/Q4_0 weights from {MatMulJob.AmxInt8MinTokens} tokens a step" : s_probe.Value.Reason ?? "the CPU has no AMX-INT8";
 
     /// <summary>The CPUID bits of the tile units this process may use (0 when none), or why it may use none.</summary>
     private static (int, string?) Probe()
