@@ -39,6 +39,9 @@ public sealed class LlamaModel
     // [sequences × hidden]
     private readonly float[] _final;
 
+    /// <summary>SwiGLU over tokens [start, end) of _gate and _up: threads split the tokens (made once: no allocation per step).</summary>
+    private readonly Action<int, int> _swiGluRows;
+
     public LlamaModel(ModelConfig config, LlamaWeights weights, KernelThreads threads, int maxTokens, int maxSequences, int maxPositions)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -62,6 +65,8 @@ public sealed class LlamaModel
         _up = new float[maxTokens * config.IntermediateSize];
         _final = new float[maxSequences * config.HiddenSize];
         _attention = new AttentionKernel(config, threads, maxPositions);
+        var inter = config.IntermediateSize;
+        _swiGluRows = (start, end) => SwiGlu.Apply(_gate.AsSpan(start * inter, (end - start) * inter), _up.AsSpan(start * inter, (end - start) * inter));
     }
 
     public ModelConfig Config { get; }
@@ -124,7 +129,7 @@ public sealed class LlamaModel
             RmsNormRows(_x, w.MlpNorm, _xn, n);
             MatMul.Compute(w.Gate, _xn.AsSpan(0, n * hidden), n, _gate.AsSpan(0, n * inter), _threads);
             MatMul.Compute(w.Up, _xn.AsSpan(0, n * hidden), n, _up.AsSpan(0, n * inter), _threads);
-            SwiGlu(_gate.AsSpan(0, n * inter), _up.AsSpan(0, n * inter));
+            _threads.For(n, 1, _swiGluRows);
             MatMul.Compute(w.Down, _gate.AsSpan(0, n * inter), n, _projected.AsSpan(0, n * hidden), _threads);
             TensorPrimitives.Add(_x.AsSpan(0, n * hidden), _projected.AsSpan(0, n * hidden), _x.AsSpan(0, n * hidden));
         }
@@ -159,15 +164,5 @@ public sealed class LlamaModel
         var scale = 1f / MathF.Sqrt((sumOfSquares / x.Length) + eps);
         TensorPrimitives.Multiply(x, scale, y);
         TensorPrimitives.Multiply(y, weight, y);
-    }
-
-    /// <summary>gate = silu(gate) ⊙ up, in place.</summary>
-    private static void SwiGlu(Span<float> gate, ReadOnlySpan<float> up)
-    {
-        for (var i = 0; i < gate.Length; i++)
-        {
-            var g = gate[i];
-            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
-        }
     }
 }
