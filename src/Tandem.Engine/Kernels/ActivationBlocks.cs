@@ -62,7 +62,8 @@ internal static unsafe class ActivationBlocks
             var m = Avx.Max(Avx.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Avx.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
             var m4 = Sse.Max(m.GetLower(), m.GetUpper());
             var amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
-            var id = Vector256.Create(InverseScale(amax));
+            var d = Scale(amax);
+            var id = Vector256.Create(InverseScale(amax, d));
             var q0 = Round(v0 * id);
             var q1 = Round(v1 * id);
             var q2 = Round(v2 * id);
@@ -79,7 +80,7 @@ internal static unsafe class ActivationBlocks
             var pairs = Avx2.MultiplyAddAdjacent(Vector256<byte>.One, bytes);
             var quads = Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
             *(int*)(block + CorrectionOffset) = -offset * Vector256.Sum(quads);
-            *(float*)(block + ScaleOffset) = Scale(amax);
+            *(float*)(block + ScaleOffset) = d;
             return;
         }
 
@@ -89,7 +90,8 @@ internal static unsafe class ActivationBlocks
             max = MathF.Max(max, MathF.Abs(Finite(x[j])));
         }
 
-        var inverse = InverseScale(max);
+        var scale = Scale(max);
+        var inverse = InverseScale(max, scale);
         for (var j = 0; j < 32; j++)
         {
             q[j] = (sbyte)Math.Clamp((int)MathF.Round(Finite(x[j]) * inverse, MidpointRounding.ToEven), -127, 127);
@@ -102,15 +104,15 @@ internal static unsafe class ActivationBlocks
         }
 
         *(int*)(block + CorrectionOffset) = -offset * sum;
-        *(float*)(block + ScaleOffset) = Scale(max);
+        *(float*)(block + ScaleOffset) = scale;
     }
 
     /// <summary>
-    /// 127 / amax, or 0 for an all-zero block. Past fp16's range (amax / 127 &gt; 65504) the scale is
-    /// capped at 65504 and the values quantize against it, saturating at ±127, rather than the block
-    /// turning into infinities.
+    /// 127 / amax, or 0 for an all-zero block (<paramref name="scale"/> = <see cref="Scale(float)"/> of amax). Past
+    /// fp16's range (amax / 127 &gt; 65504) the scale is capped at 65504 and the values quantize against
+    /// it, saturating at ±127, rather than the block turning into infinities.
     /// </summary>
-    private static float InverseScale(float amax) => amax <= 0f ? 0f : Scale(amax) == MaxScale ? 1f / MaxScale : 127f / amax;
+    private static float InverseScale(float amax, float scale) => amax <= 0f ? 0f : scale == MaxScale ? 1f / MaxScale : 127f / amax;
 
     private static float Scale(float amax) => MathF.Min((float)(Half)(amax / 127f), MaxScale);
 

@@ -10,23 +10,26 @@ namespace Tandem.Engine.Kernels;
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
+    private readonly Action<int, int> _quantizeTokens;
     private nint _aStride;
 
-    private void PackQuantized(in WeightMatrix w, ReadOnlySpan<float> x, int n)
+    /// <summary>x quantized into activation blocks, tokens split over the threads from 2 tokens on.</summary>
+    private void PackQuantized(KernelThreads threads)
     {
-        var blocks = w.Cols / 32;
-        var offset = w.DType == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
-
         // A stride of a multiple of 4 KiB would put the 4 tokens of a tile in the same L1 sets.
-        _aStride = ActivationBlocks.TokenBytes(blocks) + 64;
-        var packed = (byte*)_packed.Ensure(n * _aStride / sizeof(float));
-        _x = (float*)packed;
-        fixed (float* source = x)
+        _aStride = ActivationBlocks.TokenBytes(_w.Cols / 32) + 64;
+        _x = _packed.Ensure(_n * _aStride / sizeof(float));
+        threads.For(_n, 1, _quantizeTokens);
+    }
+
+    /// <summary>Tokens [start, end) of x into their activation blocks.</summary>
+    private void QuantizeTokens(int start, int end)
+    {
+        var blocks = _w.Cols / 32;
+        var offset = _w.DType == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
+        for (var t = start; t < end; t++)
         {
-            for (var t = 0; t < n; t++)
-            {
-                ActivationBlocks.Quantize(source + ((long)t * w.Cols), blocks, offset, packed + (t * _aStride));
-            }
+            ActivationBlocks.Quantize(_source + ((long)t * _w.Cols), blocks, offset, (byte*)_x + (t * _aStride));
         }
     }
 

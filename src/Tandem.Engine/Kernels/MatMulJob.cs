@@ -39,6 +39,7 @@ internal sealed unsafe partial class MatMulJob
         _runTiles = RunTiles;
         _packTiles = PackTiles;
         _packInt8Tiles = PackInt8Tiles;
+        _quantizeTokens = QuantizeTokens;
         _runInt8Pairs = RunInt8Pairs;
     }
 
@@ -51,22 +52,25 @@ internal sealed unsafe partial class MatMulJob
         }
 
         var quantized = w.DType.IsQuantized();
-        if (quantized)
-        {
-            PackQuantized(w, x, n);
-        }
-        else
+        if (!quantized)
         {
             PackFloats(w, x, n);
         }
 
+        fixed (float* source = x)
         fixed (float* output = y)
         {
             _w = w;
             _n = n;
+            _source = source;
             _y = output;
             try
             {
+                if (quantized)
+                {
+                    PackQuantized(threads);
+                }
+
                 if (quantized && UsesAmxInt8(w, n))
                 {
                     RunOnInt8Tiles(threads);
@@ -82,6 +86,7 @@ internal sealed unsafe partial class MatMulJob
             }
             finally
             {
+                _source = null;
                 _y = null;
             }
         }
