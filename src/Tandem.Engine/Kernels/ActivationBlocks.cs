@@ -41,6 +41,8 @@ internal static unsafe class ActivationBlocks
     public static int Correction(byte* block) => *(int*)(block + CorrectionOffset);
 
     /// <summary>Quantizes x[0, 32·blocks) into <paramref name="destination"/> (<see cref="TokenBytes"/> bytes).</summary>
+    // Compiled optimized at once: at tier 0 a block took ~290 ns instead of ~30 (Tandem.Bench.Kernels, one thread).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, int blocks, int offset, byte* destination)
     {
         for (var b = 0; b < blocks; b++)
@@ -50,9 +52,30 @@ internal static unsafe class ActivationBlocks
     }
 
     /// <summary>The one block's q, c and d at <paramref name="block"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizeBlock(float* x, int offset, byte* block)
     {
         var q = (sbyte*)block;
+        if (Avx512BW.IsSupported)
+        {
+            // The AVX2 path's arithmetic on two 16-lane halves; the bytes narrowed with vpmovsdb.
+            var v0 = Finite(Vector512.Load(x));
+            var v1 = Finite(Vector512.Load(x + 16));
+            var m = Avx512F.Max(Vector512.Abs(v0), Vector512.Abs(v1));
+            var m8 = Avx.Max(m.GetLower(), m.GetUpper());
+            var m4 = Sse.Max(m8.GetLower(), m8.GetUpper());
+            var amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+            var d = Scale(amax);
+            var id = Vector512.Create(InverseScale(amax, d));
+            var q0 = Round(v0 * id);
+            var q1 = Round(v1 * id);
+            Avx512F.ConvertToVector128SByteWithSaturation(q0).Store(q);
+            Avx512F.ConvertToVector128SByteWithSaturation(q1).Store(q + 16);
+            *(int*)(block + CorrectionOffset) = -offset * Vector512.Sum(q0 + q1);
+            *(float*)(block + ScaleOffset) = d;
+            return;
+        }
+
         if (Avx2.IsSupported)
         {
             var v0 = Finite(Vector256.Load(x));
@@ -118,6 +141,14 @@ internal static unsafe class ActivationBlocks
 
     /// <summary>Infinities and NaN count as 0 (so one bad value does not zero or poison its whole block's scale).</summary>
     private static float Finite(float x) => float.IsFinite(x) ? x : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finite(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.Equals(x - x, Vector512<float>.Zero), x, Vector512<float>.Zero);
+
+    /// <summary>Round half to even, clamped to ±127, 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Round(Vector512<float> v) =>
+        Avx512F.ConvertToVector512Int32(Avx512F.RoundScale(Avx512F.Max(Avx512F.Min(v, Vector512.Create(127f)), Vector512.Create(-127f)), 0x08));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Finite(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.Equals(x - x, Vector256<float>.Zero), x, Vector256<float>.Zero);
