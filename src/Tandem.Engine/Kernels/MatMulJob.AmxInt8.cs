@@ -32,10 +32,17 @@ internal sealed unsafe partial class MatMulJob
     private readonly Action<int, int> _runInt8Pairs;
     private byte* _int8Tiles;
 
+    [ThreadStatic]
+    private static long t_int8TileCalls;
+
+    /// <summary>Products this thread has run on the INT8 tiles (tests check which path ran).</summary>
+    public static long Int8TileCalls => t_int8TileCalls;
+
     private static bool UsesAmxInt8(in WeightMatrix w, int n) => n >= AmxInt8MinTokens && AmxSupport.IsInt8Available && w.DType.IsQuantized();
 
     private void RunOnInt8Tiles(KernelThreads threads)
     {
+        t_int8TileCalls++;
         var blocks = _w.Cols / 32;
         _int8Tiles = (byte*)_amxInt8Operands.Ensure(AmxInt8Operands.Tiles(_n) * AmxInt8Operands.TileBytes(blocks) / sizeof(float));
         threads.For(blocks, 16, _packInt8Tiles);

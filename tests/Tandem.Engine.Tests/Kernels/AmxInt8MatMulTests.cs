@@ -116,7 +116,9 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
             foreach (var (n, threads) in ((int, KernelThreads)[])[(8, _two), (15, _one), (16, _three), (17, _two), (33, _three), (40, _two)])
             {
                 var y = new float[n * rows];
+                var tileCalls = MatMulJob.Int8TileCalls;
                 MatMul.Compute(w.Matrix, x.AsSpan(0, n * cols), n, y, threads);
+                Assert.Equal(tileCalls + 1, MatMulJob.Int8TileCalls);
                 for (var i = 0; i < y.Length; i++)
                 {
                     Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"{rows}x{cols} n {n}: token {i / rows} row {i % rows}: {y[i]:R} alone {alone[i]:R}");
@@ -125,11 +127,19 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Tiles_are_used_from_eight_tokens_where_the_machine_has_AMX_INT8()
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Products_of_8_tokens_or_more_run_on_the_tiles_and_fewer_on_AVX_VNNI(DType dtype)
     {
         RequireInt8();
-        Assert.Equal(8, MatMulJob.AmxInt8MinTokens);
+        using var w = new TestMatrix(dtype, 16, 64, seed: 5);
+        var x = TestMatrix.RandomVector(16 * 64, new Random(23));
+        var y = new float[16 * 16];
+        var before = MatMulJob.Int8TileCalls;
+        MatMul.Compute(w.Matrix, x, MatMulJob.AmxInt8MinTokens - 1, y, _two);
+        Assert.Equal(before, MatMulJob.Int8TileCalls);
+        MatMul.Compute(w.Matrix, x, MatMulJob.AmxInt8MinTokens, y, _two);
+        Assert.Equal(before + 1, MatMulJob.Int8TileCalls);
         Assert.Contains("AMX-INT8", AmxSupport.Int8Reason, StringComparison.Ordinal);
     }
 
