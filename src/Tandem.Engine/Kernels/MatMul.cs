@@ -25,7 +25,18 @@ public static class MatMul
     [ThreadStatic]
     private static MatMulJob? t_job;
 
-    public static void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
+    /// <summary>y[t] = w · x[t] for the n tokens.</summary>
+    /// <param name="w">The matrix, Rows × Cols.</param>
+    /// <param name="x">n × Cols activations, token after token.</param>
+    /// <param name="n">Tokens.</param>
+    /// <param name="y">n × Rows outputs.</param>
+    /// <param name="threads">The threads that split the rows.</param>
+    /// <param name="xUnchanged">
+    /// True when x is the same memory, holding the same values, as in this thread's previous call (the
+    /// Q, K and V projections of one input): the x this thread packed then is used again when this
+    /// matrix packs x the same way. The caller vouches for the values; the rest is checked.
+    /// </param>
+    public static void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
     {
         ArgumentNullException.ThrowIfNull(threads);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -45,6 +56,6 @@ public static class MatMul
         }
 
         var job = t_job ??= new MatMulJob();
-        job.Run(w, x, n, y, threads);
+        job.Run(w, x, n, y, threads, xUnchanged);
     }
 }

@@ -21,7 +21,7 @@ internal sealed unsafe partial class MatMulJob
     private byte* _operands;
     private nint _groupBytes;
 
-    private void RunOnTiles(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
+    private void RunOnTiles(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
     {
         var steps = w.Cols / AmxBf16Kernel.Columns;
         _groupBytes = steps * AmxBf16Operands.StepBytes;
@@ -35,7 +35,11 @@ internal sealed unsafe partial class MatMulJob
             _y = output;
             try
             {
-                threads.For(steps, 8, _packTiles);
+                if (!reuse)
+                {
+                    threads.For(steps, 8, _packTiles);
+                }
+
                 threads.For(w.Rows / AmxBf16Kernel.Rows, 1, _runTiles);
             }
             finally

@@ -32,6 +32,9 @@ internal sealed unsafe partial class MatMulJob
     private readonly Action<int, int> _runInt8Pairs;
     private byte* _int8Tiles;
 
+    /// <summary>Whether the INT8 tiles hold the activation blocks now packed (reset whenever x is packed again).</summary>
+    private bool _int8TilesPacked;
+
     [ThreadStatic]
     private static long t_int8TileCalls;
 
@@ -45,7 +48,12 @@ internal sealed unsafe partial class MatMulJob
         t_int8TileCalls++;
         var blocks = _w.Cols / 32;
         _int8Tiles = (byte*)_amxInt8Operands.Ensure(AmxInt8Operands.Tiles(_n) * AmxInt8Operands.TileBytes(blocks) / sizeof(float));
-        threads.For(blocks, 16, _packInt8Tiles);
+        if (!_int8TilesPacked)
+        {
+            threads.For(blocks, 16, _packInt8Tiles);
+            _int8TilesPacked = true;
+        }
+
         threads.For((QuantizedRowGroups.Groups(_w.Rows) + 1) / 2, 1, _runInt8Pairs);
     }
 

@@ -43,16 +43,22 @@ internal sealed unsafe partial class MatMulJob
         _runInt8Pairs = RunInt8Pairs;
     }
 
-    public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads)
+    public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
     {
+        var packed = Packed.Of(w, x, n);
+        var reuse = xUnchanged && packed == _packedX;
+
+        // Until this call has packed x, what the buffers hold is unknown.
+        _packedX = default;
         if (w.AmxTiles)
         {
-            RunOnTiles(w, x, n, y, threads);
+            RunOnTiles(w, x, n, y, threads, reuse);
+            _packedX = packed;
             return;
         }
 
         var quantized = w.DType.IsQuantized();
-        if (!quantized)
+        if (!quantized && !reuse)
         {
             PackFloats(w, x, n);
         }
@@ -66,9 +72,10 @@ internal sealed unsafe partial class MatMulJob
             _y = output;
             try
             {
-                if (quantized)
+                if (quantized && !reuse)
                 {
                     PackQuantized(threads);
+                    _int8TilesPacked = false;
                 }
 
                 if (quantized && UsesAmxInt8(w, n))
@@ -90,6 +97,8 @@ internal sealed unsafe partial class MatMulJob
                 _y = null;
             }
         }
+
+        _packedX = packed;
     }
 
     private void PackFloats(in WeightMatrix w, ReadOnlySpan<float> x, int n)

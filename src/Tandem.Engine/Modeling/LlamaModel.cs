@@ -109,8 +109,8 @@ public sealed class LlamaModel
             // attention block: x += Wo · attention(rope(Wq·xn), rope(Wk·xn), Wv·xn)
             RmsNormRows(_x, w.AttentionNorm, _xn, n);
             MatMul.Compute(w.Q, _xn.AsSpan(0, n * hidden), n, _q.AsSpan(0, n * qWidth), _threads);
-            MatMul.Compute(w.K, _xn.AsSpan(0, n * hidden), n, _k.AsSpan(0, n * kvWidth), _threads);
-            MatMul.Compute(w.V, _xn.AsSpan(0, n * hidden), n, _v.AsSpan(0, n * kvWidth), _threads);
+            MatMul.Compute(w.K, _xn.AsSpan(0, n * hidden), n, _k.AsSpan(0, n * kvWidth), _threads, xUnchanged: true);
+            MatMul.Compute(w.V, _xn.AsSpan(0, n * hidden), n, _v.AsSpan(0, n * kvWidth), _threads, xUnchanged: true);
             for (var i = 0; i < n; i++)
             {
                 var position = batch.Positions[i];
@@ -128,7 +128,7 @@ public sealed class LlamaModel
             // MLP block: x += Wdown · (silu(Wgate·xn) ⊙ Wup·xn)
             RmsNormRows(_x, w.MlpNorm, _xn, n);
             MatMul.Compute(w.Gate, _xn.AsSpan(0, n * hidden), n, _gate.AsSpan(0, n * inter), _threads);
-            MatMul.Compute(w.Up, _xn.AsSpan(0, n * hidden), n, _up.AsSpan(0, n * inter), _threads);
+            MatMul.Compute(w.Up, _xn.AsSpan(0, n * hidden), n, _up.AsSpan(0, n * inter), _threads, xUnchanged: true);
             _threads.For(n, 1, _swiGluRows);
             MatMul.Compute(w.Down, _gate.AsSpan(0, n * inter), n, _projected.AsSpan(0, n * hidden), _threads);
             TensorPrimitives.Add(_x.AsSpan(0, n * hidden), _projected.AsSpan(0, n * hidden), _x.AsSpan(0, n * hidden));

@@ -116,6 +116,27 @@ public sealed unsafe class AmxMatMulTests : IDisposable
     }
 
     [Fact]
+    public void A_second_tiled_matrix_on_the_same_x_uses_its_packed_parts_and_gives_what_it_gives_alone()
+    {
+        RequireAmx();
+        const int Cols = 128;
+        using var first = new TestMatrix(DType.BF16, 32, Cols, seed: 60);
+        using var second = new TestMatrix(DType.BF16, 64, Cols, seed: 61);
+        using var tiledFirst = new TiledCopy(first.Matrix);
+        using var tiledSecond = new TiledCopy(second.Matrix);
+        foreach (var n in (int[])[1, 12])
+        {
+            var x = TestMatrix.RandomVector(n * Cols, new Random(n));
+            var fresh = new float[n * 64];
+            MatMul.Compute(tiledSecond.Matrix, x, n, fresh, _two);
+            MatMul.Compute(tiledFirst.Matrix, x, n, new float[n * 32], _two);
+            var chained = new float[n * 64];
+            MatMul.Compute(tiledSecond.Matrix, x, n, chained, _two, xUnchanged: true);
+            Assert.Equal(fresh, chained);
+        }
+    }
+
+    [Fact]
     public void Tiles_are_as_accurate_as_fp32_against_a_double_reference()
     {
         RequireAmx();
