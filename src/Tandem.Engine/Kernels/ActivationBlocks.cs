@@ -62,9 +62,7 @@ internal static unsafe class ActivationBlocks
             var v0 = Finite(Vector512.Load(x));
             var v1 = Finite(Vector512.Load(x + 16));
             var m = Avx512F.Max(Vector512.Abs(v0), Vector512.Abs(v1));
-            var m8 = Avx.Max(m.GetLower(), m.GetUpper());
-            var m4 = Sse.Max(m8.GetLower(), m8.GetUpper());
-            var amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+            var amax = Largest(Avx.Max(m.GetLower(), m.GetUpper()));
             var d = Scale(amax);
             var id = Vector512.Create(InverseScale(amax, d));
             var q0 = Round(v0 * id);
@@ -83,8 +81,7 @@ internal static unsafe class ActivationBlocks
             var v2 = Finite(Vector256.Load(x + 16));
             var v3 = Finite(Vector256.Load(x + 24));
             var m = Avx.Max(Avx.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Avx.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
-            var m4 = Sse.Max(m.GetLower(), m.GetUpper());
-            var amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+            var amax = Largest(m);
             var d = Scale(amax);
             var id = Vector256.Create(InverseScale(amax, d));
             var q0 = Round(v0 * id);
@@ -138,6 +135,14 @@ internal static unsafe class ActivationBlocks
     private static float InverseScale(float amax, float scale) => amax <= 0f ? 0f : scale == MaxScale ? 1f / MaxScale : 127f / amax;
 
     private static float Scale(float amax) => MathF.Min((float)(Half)(amax / 127f), MaxScale);
+
+    /// <summary>The largest of 8 non-negative lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Largest(Vector256<float> m)
+    {
+        var m4 = Sse.Max(m.GetLower(), m.GetUpper());
+        return MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+    }
 
     /// <summary>Infinities and NaN count as 0 (so one bad value does not zero or poison its whole block's scale).</summary>
     private static float Finite(float x) => float.IsFinite(x) ? x : 0f;

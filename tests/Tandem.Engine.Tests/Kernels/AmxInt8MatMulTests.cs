@@ -17,8 +17,6 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
     private readonly KernelThreads _two = new(2);
     private readonly KernelThreads _three = new(3);
 
-    public static TheoryData<DType> Types => new() { DType.Q8_0, DType.Q4_0 };
-
     public void Dispose()
     {
         _one.Dispose();
@@ -27,7 +25,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Types))]
+    [MemberData(nameof(QuantizedMatMulTests.Types), MemberType = typeof(QuantizedMatMulTests))]
     public void The_tile_routine_equals_the_scalar_definition_bit_for_bit_for_every_row_length_up_to_256_and_long_rows(DType dtype)
     {
         RequireInt8();
@@ -87,7 +85,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Types))]
+    [MemberData(nameof(QuantizedMatMulTests.Types), MemberType = typeof(QuantizedMatMulTests))]
     public void Every_token_of_batches_up_to_40_equals_the_token_alone_bit_for_bit(DType dtype)
     {
         RequireInt8();
@@ -128,7 +126,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Types))]
+    [MemberData(nameof(QuantizedMatMulTests.Types), MemberType = typeof(QuantizedMatMulTests))]
     public void Products_of_8_tokens_or_more_run_on_the_tiles_and_fewer_on_AVX_VNNI(DType dtype)
     {
         RequireInt8();
