@@ -54,10 +54,10 @@ public sealed class RotaryEmbedding
         {
             var head = vector.Slice(h * headDim, headDim);
 
-            // 16 pairs at a time, then one by one: a multiply and an add or subtract per element,
-            // rounded alike in every width, so each element's result is the scalar loop's.
+            // 16 pairs at a time where the CPU has 512-bit vectors, then one by one: a multiply and an add
+            // or subtract per element, rounded alike in every width, so each element's result is the scalar loop's.
             var i = 0;
-            for (; i + Vector512<float>.Count <= _half; i += Vector512<float>.Count)
+            for (; Vector512.IsHardwareAccelerated && i + Vector512<float>.Count <= _half; i += Vector512<float>.Count)
             {
                 var c = Vector512.Create<float>(cos[i..]);
                 var n = Vector512.Create<float>(sin[i..]);

@@ -4,8 +4,10 @@ namespace Tandem.Engine.Tests.Kernels;
 
 public sealed class SwiGluTests
 {
-    [Fact]
-    public void Every_length_0_to_256_gives_each_element_what_it_gives_alone_bit_for_bit()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Every_length_0_to_256_gives_each_element_what_it_gives_alone_bit_for_bit(bool wide)
     {
         var random = new Random(31);
         for (var length = 0; length <= 256; length++)
@@ -13,24 +15,26 @@ public sealed class SwiGluTests
             var gate = Values(length, random);
             var up = Values(length, random);
             var batch = (float[])gate.Clone();
-            SwiGlu.Apply(batch, up);
+            SwiGlu.Apply(batch, up, wide);
             for (var i = 0; i < length; i++)
             {
                 var alone = new[] { gate[i] };
-                SwiGlu.Apply(alone, [up[i]]);
+                SwiGlu.Apply(alone, [up[i]], wide);
                 Assert.True(BitConverter.SingleToInt32Bits(alone[0]) == BitConverter.SingleToInt32Bits(batch[i]), $"length {length}, element {i}: {batch[i]:R} alone {alone[0]:R}");
             }
         }
     }
 
-    [Fact]
-    public void Results_are_within_a_few_ulps_of_a_double_reference_over_the_whole_range()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Results_are_within_a_few_ulps_of_a_double_reference_over_the_whole_range(bool wide)
     {
         var random = new Random(32);
         var gate = Values(100_000, random).Concat([0f, -0f, 1e-30f, -1e-30f, 88f, -88f, 100f, -100f, 1e30f, -1e30f]).ToArray();
         var up = gate.Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray();
         var result = (float[])gate.Clone();
-        SwiGlu.Apply(result, up);
+        SwiGlu.Apply(result, up, wide);
         for (var i = 0; i < gate.Length; i++)
         {
             var expected = gate[i] / (1 + Math.Exp(-(double)gate[i])) * up[i];
