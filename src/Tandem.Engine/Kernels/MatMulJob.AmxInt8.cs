@@ -41,7 +41,8 @@ internal sealed unsafe partial class MatMulJob
     /// <summary>Products this thread has run on the INT8 tiles (tests check which path ran).</summary>
     public static long Int8TileCalls => t_int8TileCalls;
 
-    private static bool UsesAmxInt8(in WeightMatrix w, int n) => n >= AmxInt8MinTokens && AmxSupport.IsInt8Available && w.DType.IsQuantized();
+    /// <summary>Whether a product of a Q8_0/Q4_0 matrix with <paramref name="n"/> tokens goes to the tiles.</summary>
+    private static bool UsesAmxInt8(int n) => n >= AmxInt8MinTokens && AmxSupport.IsInt8Available;
 
     private void RunOnInt8Tiles(KernelThreads threads)
     {

@@ -78,7 +78,7 @@ internal sealed unsafe partial class MatMulJob
                     _int8TilesPacked = false;
                 }
 
-                if (quantized && UsesAmxInt8(w, n))
+                if (quantized && UsesAmxInt8(n))
                 {
                     RunOnInt8Tiles(threads);
                 }

@@ -12,4 +12,12 @@ internal static class AmxTests
             Assert.Skip($"AMX not available here: {AmxSupport.Reason}");
         }
     }
+
+    public static void RequireAmxInt8()
+    {
+        if (!AmxSupport.IsInt8Available)
+        {
+            Assert.Skip($"AMX-INT8 not available here: {AmxSupport.Int8Reason}");
+        }
+    }
 }

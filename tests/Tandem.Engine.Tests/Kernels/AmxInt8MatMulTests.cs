@@ -141,13 +141,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         Assert.Contains("AMX-INT8", AmxSupport.Int8Reason, StringComparison.Ordinal);
     }
 
-    private static void RequireInt8()
-    {
-        if (!AmxSupport.IsInt8Available)
-        {
-            Assert.Skip($"AMX-INT8 not available here: {AmxSupport.Int8Reason}");
-        }
-    }
+    private static void RequireInt8() => Execution.AmxTests.RequireAmxInt8();
 
     /// <summary>A group's unsigned bytes (Q4_0's widened into <paramref name="widened"/>) and its scales.</summary>
     private static (nint Data, nint Scales) Group(DType dtype, in WeightMatrix w, int group, int blocks, byte* widened)
