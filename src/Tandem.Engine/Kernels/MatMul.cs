@@ -16,9 +16,10 @@ namespace Tandem.Engine.Kernels;
 ///              (leftover tokens: Tile4x1 over all of Cols; leftover rows: Tile1x1)
 ///   n &lt; 4: Tile4x1 streams each thread's rows once, with software prefetch
 /// </code>
-/// Q8_0 and Q4_0 weights are held in groups of 8 interleaved rows (<see cref="QuantizedRowGroups"/>):
-/// threads split the groups, x is quantized to 8-bit blocks, and 8-row tiles run over 1 or 4 tokens
-/// (<see cref="QuantizedTiles"/>, <c>MatMulJob.Quantized.cs</c>).
+/// Q8_0 and Q4_0 weights are held in groups of 16 interleaved rows (<see cref="QuantizedRowGroups"/>):
+/// threads split the groups, x is quantized to 8-bit blocks, and 16-row tiles run over 1 or 4 tokens
+/// (<see cref="QuantizedTiles"/>, <c>MatMulJob.Quantized.cs</c>), or over 16 on AMX-INT8 tiles from
+/// 8 tokens on (<c>MatMulJob.AmxInt8.cs</c>).
 /// </remarks>
 public static class MatMul
 {

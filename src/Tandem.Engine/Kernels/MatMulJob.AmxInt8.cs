@@ -8,9 +8,9 @@ namespace Tandem.Engine.Kernels;
 /// <summary>
 /// Q8_0 and Q4_0 matrices times 8 tokens or more, on AMX-INT8 where the machine has it: the
 /// tokens' activation blocks (<see cref="PackQuantized"/>) rearranged into tiles of 16
-/// (<see cref="AmxInt8Operands"/>, threads split the blocks), then threads split pairs of row
-/// groups, and each pair runs every tile through <see cref="AmxInt8Kernel"/> (the first tile reads
-/// the pair's weights from memory, the others from L2). Every result equals the AVX-VNNI kernels'
+/// (<see cref="AmxInt8Operands"/>, threads split the blocks), then threads split the row groups,
+/// and each group runs every tile through <see cref="AmxInt8Kernel"/> (the first tile reads the
+/// group's weights from memory, the others from L2). Every result equals the AVX-VNNI kernels'
 /// bit for bit, so the batch size may choose the path without breaking batch invariance.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
@@ -29,7 +29,7 @@ internal sealed unsafe partial class MatMulJob
     private static PinnedFloats? t_widened4;
 
     private readonly Action<int, int> _packInt8Tiles;
-    private readonly Action<int, int> _runInt8Pairs;
+    private readonly Action<int, int> _runInt8Groups;
     private byte* _int8Tiles;
 
     /// <summary>Whether the INT8 tiles hold the activation blocks now packed (reset whenever x is packed again).</summary>
@@ -55,7 +55,7 @@ internal sealed unsafe partial class MatMulJob
             _int8TilesPacked = true;
         }
 
-        threads.For((QuantizedRowGroups.Groups(_w.Rows) + 1) / 2, 1, _runInt8Pairs);
+        threads.For(QuantizedRowGroups.Groups(_w.Rows), 1, _runInt8Groups);
     }
 
     /// <summary>Every tile's blocks [start, end).</summary>
@@ -68,44 +68,37 @@ internal sealed unsafe partial class MatMulJob
         }
     }
 
-    /// <summary>y for the row groups of pairs [start, end) and every token.</summary>
+    /// <summary>y for the row groups [start, end) and every token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunInt8Pairs(int start, int end)
+    private void RunInt8Groups(int start, int end)
     {
         var scratch = (t_int8Scratch ??= new PinnedFloats()).Ensure((AmxInt8Kernel.ScratchBytes / sizeof(float)) + (AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows));
         var tileY = scratch + (AmxInt8Kernel.ScratchBytes / sizeof(float));
         var blocks = _w.Cols / 32;
-        var groups = QuantizedRowGroups.Groups(_w.Rows);
         var groupBytes = QuantizedRowGroups.GroupBytes(_w.DType, _w.Cols);
         var tileBytes = AmxInt8Operands.TileBytes(blocks);
         var q4 = _w.DType == DType.Q4_0;
-        var widened = q4 ? (byte*)(t_widened4 ??= new PinnedFloats()).Ensure(2L * blocks * AmxInt8Kernel.BlockBytes / sizeof(float)) : null;
+        var widened = q4 ? (byte*)(t_widened4 ??= new PinnedFloats()).Ensure((long)blocks * AmxInt8Kernel.BlockBytes / sizeof(float)) : null;
         nint scaleBytes = blocks * QuantizedRowGroups.ScaleBytes;
         nint yStride = _w.Rows;
-        for (var pair = start; pair < end; pair++)
+        for (var g = start; g < end; g++)
         {
-            var g0 = 2 * pair;
-            var g1 = Math.Min(g0 + 1, groups - 1);
-            var row0 = g0 * QuantizedRowGroups.GroupRows;
+            var row0 = g * QuantizedRowGroups.GroupRows;
 
-            // A lone last group is passed twice and its second copy dropped; so are the padding rows.
-            var rows = Math.Min(g1 == g0 ? QuantizedRowGroups.GroupRows : AmxInt8Kernel.Rows, _w.Rows - row0);
-            var scales0 = _w.Data + (g0 * groupBytes);
-            var scales1 = _w.Data + (g1 * groupBytes);
-            var data0 = scales0 + scaleBytes;
-            var data1 = scales1 + scaleBytes;
+            // The padding rows of the last group are computed and dropped.
+            var rows = Math.Min(AmxInt8Kernel.Rows, _w.Rows - row0);
+            var scales = _w.Data + (g * groupBytes);
+            var data = scales + scaleBytes;
             if (q4)
             {
                 // Widened once into L2, for every tile to read.
-                AmxInt8Kernel.Widen(data0, blocks, widened);
-                AmxInt8Kernel.Widen(data1, blocks, widened + (blocks * AmxInt8Kernel.BlockBytes));
-                data0 = widened;
-                data1 = widened + (blocks * AmxInt8Kernel.BlockBytes);
+                AmxInt8Kernel.Widen(data, blocks, widened);
+                data = widened;
             }
 
             for (var tile = 0; tile < AmxInt8Operands.Tiles(_n); tile++)
             {
-                AmxInt8Kernel.Multiply(data0, scales0, data1, scales1, blocks, _int8Tiles + (tile * tileBytes), tileY, (byte*)scratch);
+                AmxInt8Kernel.Multiply(data, scales, blocks, _int8Tiles + (tile * tileBytes), tileY, (byte*)scratch);
                 var first = tile * AmxInt8Kernel.Tokens;
                 var tokens = Math.Min(AmxInt8Kernel.Tokens, _n - first);
                 for (var t = 0; t < tokens; t++)

@@ -5,8 +5,8 @@ namespace Tandem.Engine.Kernels;
 /// <summary>
 /// Q8_0 and Q4_0 weights: x is quantized once per call into <see cref="ActivationBlocks"/>, threads
 /// split the row groups (<see cref="QuantizedRowGroups"/>), and every (row, token) runs
-/// <see cref="QuantizedTiles"/>' canonical order: 8-row × 4-token tiles over L2-sized runs of groups,
-/// 8 × 1 for the tokens left over and for decode.
+/// <see cref="QuantizedTiles"/>' canonical order: 16-row × 4-token tiles over L2-sized runs of groups,
+/// 16 × 1 for the tokens left over and for decode.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
@@ -80,7 +80,7 @@ internal sealed unsafe partial class MatMulJob
             {
                 for (var g = g0; g < g1; g++)
                 {
-                    QuantizedTiles.Group8x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g));
+                    QuantizedTiles.Group16x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g));
                 }
             }
 
@@ -88,7 +88,7 @@ internal sealed unsafe partial class MatMulJob
             {
                 for (var t = n4; t < _n; t++)
                 {
-                    QuantizedTiles.Group8x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
+                    QuantizedTiles.Group16x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
                 }
             }
         }

@@ -40,7 +40,7 @@ internal sealed unsafe partial class MatMulJob
         _packTiles = PackTiles;
         _packInt8Tiles = PackInt8Tiles;
         _quantizeTokens = QuantizeTokens;
-        _runInt8Pairs = RunInt8Pairs;
+        _runInt8Groups = RunInt8Groups;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)

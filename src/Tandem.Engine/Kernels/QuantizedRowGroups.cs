@@ -4,30 +4,35 @@ using Tandem.Engine.Weights;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// How Q8_0 and Q4_0 matrices are held in memory: rows interleaved in groups of 8, so that the
-/// matrix-vector kernel streams one sequential run of bytes per group and one <c>vpdpbusd</c> adds
-/// 4 products to each of 8 rows at once (<see cref="QuantizedTiles"/>). Made at load from GGUF
-/// blocks (<see cref="Pack"/>); the bytes are the GGUF blocks' own, rearranged, so a group takes
-/// exactly the bytes of its 8 GGUF rows.
+/// How Q8_0 and Q4_0 matrices are held in memory: rows interleaved in groups of 16, so that the
+/// matrix-vector kernel streams one sequential run of bytes per group, one <c>vpdpbusd</c> adds
+/// 4 products to each of 8 rows at once (<see cref="QuantizedTiles"/>: a group is two halves of 8
+/// rows), and a block of a group is one AMX-INT8 B tile of 16 rows (<see cref="Amx.AmxInt8Kernel"/>).
+/// Made at load from GGUF blocks (<see cref="Pack"/>); the bytes are the GGUF blocks' own,
+/// rearranged, so a group takes exactly the bytes of its 16 GGUF rows.
 /// <code>
-///   group g (rows 8g..8g+7; rows past the matrix's last are zero: scale 0, weights 0)
-///   ├─ scales: for each block b: d(row 0..7) as fp16           16 bytes per block
-///   └─ data:   for each block b: 8 rows × 32 unsigned bytes    IQuantizedBlocks.DataBytes per block
-///                (quad j: dword r = row r's elements 4j..4j+3; Q4_0 puts two quads in one run of nibbles)
+///   group g (rows 16g..16g+15; rows past the matrix's last are zero: scale 0, weights 0)
+///   ├─ scales: for each block b: d(row 0..15) as fp16          32 bytes per block
+///   └─ data:   for each block b: 16 rows × 32 unsigned bytes   IQuantizedBlocks.DataBytes per block
+///                (a 64-byte line per quad j: dword r = row r's elements 4j..4j+3, so bytes 0–31
+///                 are rows 0–7 and bytes 32–63 rows 8–15; Q4_0 puts two quads in one line of nibbles)
 /// </code>
 /// </summary>
 public static unsafe class QuantizedRowGroups
 {
-    public const int GroupRows = 8;
+    public const int GroupRows = 16;
 
-    /// <summary>Bytes of one block's 8 fp16 scales.</summary>
+    /// <summary>Rows of a half group: the rows one 256-bit register holds.</summary>
+    public const int HalfRows = 8;
+
+    /// <summary>Bytes of one block's 16 fp16 scales.</summary>
     public const int ScaleBytes = 2 * GroupRows;
 
     public static int Groups(int rows) => (rows + GroupRows - 1) / GroupRows;
 
     public static long GroupBytes(DType dtype, int cols) => GroupRows * dtype.RowBytes(cols);
 
-    /// <summary>Bytes of a packed [rows × cols] matrix (the last group padded to 8 rows).</summary>
+    /// <summary>Bytes of a packed [rows × cols] matrix (the last group padded to 16 rows).</summary>
     public static long Bytes(DType dtype, int rows, int cols) => Groups(rows) * GroupBytes(dtype, cols);
 
     /// <summary>
@@ -57,7 +62,7 @@ public static unsafe class QuantizedRowGroups
         return new WeightMatrix(destination, dtype, rows, cols);
     }
 
-    /// <summary>Packs one group from 8 GGUF row addresses (0 for a padding row) into <paramref name="group"/>.</summary>
+    /// <summary>Packs one group from 16 GGUF row addresses (0 for a padding row) into <paramref name="group"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackGroup(DType dtype, int cols, nint* rows, byte* group)
     {
@@ -103,7 +108,7 @@ public static unsafe class QuantizedRowGroups
 
     internal static byte* Group(in WeightMatrix w, int group) => w.Data + (group * GroupBytes(w.DType, w.Cols));
 
-    /// <summary>The 8 fp16 scales of block <paramref name="block"/> of a group.</summary>
+    /// <summary>The 16 fp16 scales of block <paramref name="block"/> of a group.</summary>
     internal static byte* Scales(byte* group, int block) => group + (block * ScaleBytes);
 
     /// <summary>The weight bytes of block <paramref name="block"/> of a group of <paramref name="blocks"/> blocks.</summary>

@@ -16,76 +16,108 @@ namespace Tandem.Engine.Kernels;
 ///   result = acc
 /// </code>
 /// u are the weights' unsigned bytes, q, c and d_x the token's block (c = −offset · Σ q, so i is
-/// exactly Σ w·q). A 256-bit register holds one quad (4 elements) of all 8 rows of a group, and the
-/// token's matching quad is broadcast to every dword, so one instruction serves 8 rows and the 8 fp32
-/// lanes are the 8 rows' results: no horizontal sums, and one scale conversion and one fma per block
-/// for 8 rows.
+/// exactly Σ w·q). A 256-bit register holds one quad (4 elements) of the 8 rows of a half group, and
+/// the token's matching quad is broadcast to every dword, so one instruction serves 8 rows and the 8
+/// fp32 lanes are the 8 rows' results: no horizontal sums, and one scale conversion and one fma per
+/// block for 8 rows.
 /// </summary>
 /// <remarks>
 /// Arguments: <c>group</c> = the group's first byte, <c>blocks</c> = blocks per row, <c>a</c> = first
 /// token's activation blocks, <c>aStride</c> = bytes between tokens, <c>y</c> = output of (the group's
 /// first row, first token), <c>yStride</c> = floats between tokens in y, <c>rows</c> = the group's rows
-/// that exist (1..8; the padding rows of the last group are computed and not stored).
+/// that exist (1..16; the padding rows of the last group are computed and not stored).
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class QuantizedTiles
 {
-    /// <summary>How far ahead the matrix-vector kernel prefetches its group's bytes (measured: 4 KiB beat 1, 8 and 16).</summary>
-    private const int PrefetchBytes = 4096;
+    /// <summary>
+    /// How far ahead the matrix-vector kernel prefetches its group's bytes: 16 blocks of a Q8_0 group (with groups of
+    /// 8 rows, 16 blocks = 4 KiB beat 1, 8 and 16 KiB; for groups of 16, 8 KiB matched or beat 4 KiB in noisy runs).
+    /// </summary>
+    private const int PrefetchBytes = 8192;
+
+    /// <summary>Bytes of a half group's 8 scales in a block.</summary>
+    private const int HalfScaleBytes = 2 * QuantizedRowGroups.HalfRows;
 
     /// <summary>The vector tiles need AVX2 and FMA; AVX-VNNI makes each quad's products one instruction.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>One group, one token, over all blocks: the matrix-vector kernel.</summary>
+    /// <summary>One group, one token, over all blocks: the matrix-vector kernel (both halves in one pass over the group's bytes).</summary>
     // Compiled optimized at once: at tier 0 (no inlining of the per-quad helpers) the first forward
     // pass over a 1.1 GB Q8_0 model took 0.5 s for 2 tokens instead of 0.15-0.2 s.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Group8x1<T>(byte* group, int blocks, byte* a, float* y, int rows)
+    public static void Group16x1<T>(byte* group, int blocks, byte* a, float* y, int rows)
         where T : IQuantizedBlocks
     {
         var scales = group;
         var data = group + ((nint)blocks * QuantizedRowGroups.ScaleBytes);
-        var acc = Vector256<float>.Zero;
+        Vector256<float> acc0 = default, acc1 = default;
         for (var b = 0; b < blocks; b++)
         {
-            Sse.Prefetch0(data + PrefetchBytes);
-            Sse.Prefetch0(data + PrefetchBytes + 64);
-            if (T.DataBytes > 128)
+            for (var line = 0; line < T.DataBytes; line += 64)
             {
-                Sse.Prefetch0(data + PrefetchBytes + 128);
-                Sse.Prefetch0(data + PrefetchBytes + 192);
+                Sse.Prefetch0(data + PrefetchBytes + line);
             }
 
-            Sse.Prefetch0(scales + (PrefetchBytes / 8));
+            Sse.Prefetch0(scales + (PrefetchBytes / 16));
 
-            // Two chains of 4, so that a block's products are not 8 dependent instructions.
-            var i0 = Vector256.Create(ActivationBlocks.Correction(a));
-            var i1 = Vector256<int>.Zero;
-            i0 = Dot(i0, T.Load(data, 0), Quad(a, 0));
-            i1 = Dot(i1, T.Load(data, 1), Quad(a, 1));
-            i0 = Dot(i0, T.Load(data, 2), Quad(a, 2));
-            i1 = Dot(i1, T.Load(data, 3), Quad(a, 3));
-            i0 = Dot(i0, T.Load(data, 4), Quad(a, 4));
-            i1 = Dot(i1, T.Load(data, 5), Quad(a, 5));
-            i0 = Dot(i0, T.Load(data, 6), Quad(a, 6));
-            i1 = Dot(i1, T.Load(data, 7), Quad(a, 7));
-            var s = QuantizedScale.Read8(scales) * Vector256.Create(ActivationBlocks.Scale(a));
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), s, acc);
+            // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
+            var c = Vector256.Create(ActivationBlocks.Correction(a));
+            Vector256<int> i0 = c, j0 = c, i1 = default, j1 = default;
+            var q = Quad(a, 0);
+            i0 = Dot(i0, T.Load(data, 0, 0), q);
+            j0 = Dot(j0, T.Load(data, 1, 0), q);
+            q = Quad(a, 1);
+            i1 = Dot(i1, T.Load(data, 0, 1), q);
+            j1 = Dot(j1, T.Load(data, 1, 1), q);
+            q = Quad(a, 2);
+            i0 = Dot(i0, T.Load(data, 0, 2), q);
+            j0 = Dot(j0, T.Load(data, 1, 2), q);
+            q = Quad(a, 3);
+            i1 = Dot(i1, T.Load(data, 0, 3), q);
+            j1 = Dot(j1, T.Load(data, 1, 3), q);
+            q = Quad(a, 4);
+            i0 = Dot(i0, T.Load(data, 0, 4), q);
+            j0 = Dot(j0, T.Load(data, 1, 4), q);
+            q = Quad(a, 5);
+            i1 = Dot(i1, T.Load(data, 0, 5), q);
+            j1 = Dot(j1, T.Load(data, 1, 5), q);
+            q = Quad(a, 6);
+            i0 = Dot(i0, T.Load(data, 0, 6), q);
+            j0 = Dot(j0, T.Load(data, 1, 6), q);
+            q = Quad(a, 7);
+            i1 = Dot(i1, T.Load(data, 0, 7), q);
+            j1 = Dot(j1, T.Load(data, 1, 7), q);
+            var dx = Vector256.Create(ActivationBlocks.Scale(a));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), QuantizedScale.Read8(scales) * dx, acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0 + j1), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
             data += T.DataBytes;
             scales += QuantizedRowGroups.ScaleBytes;
             a += ActivationBlocks.BlockBytes;
         }
 
-        Store(acc, y, rows);
+        Store(acc0, y, rows);
+        Store(acc1, y + QuantizedRowGroups.HalfRows, rows - QuantizedRowGroups.HalfRows);
     }
 
-    /// <summary>One group, four tokens, over all blocks: each quad of weights is loaded once for the four.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Group8x4<T>(byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, int rows)
+    /// <summary>One group, four tokens, over all blocks: a pass per half, each quad of weights loaded once for the four tokens.</summary>
+    public static void Group16x4<T>(byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, int rows)
         where T : IQuantizedBlocks
     {
-        var scales = group;
-        var data = group + ((nint)blocks * QuantizedRowGroups.ScaleBytes);
+        Half8x4<T>(group, blocks, 0, a, aStride, y, yStride, rows);
+        if (rows > QuantizedRowGroups.HalfRows)
+        {
+            Half8x4<T>(group, blocks, 1, a, aStride, y + QuantizedRowGroups.HalfRows, yStride, rows - QuantizedRowGroups.HalfRows);
+        }
+    }
+
+    /// <summary>Half <paramref name="half"/> of a group (its 8 rows), four tokens, over all blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Half8x4<T>(byte* group, int blocks, int half, byte* a, nint aStride, float* y, nint yStride, int rows)
+        where T : IQuantizedBlocks
+    {
+        var scales = group + (half * HalfScaleBytes);
+        var data = group + ((nint)blocks * QuantizedRowGroups.ScaleBytes) + (32 * half);
         byte* x0 = a, x1 = a + aStride, x2 = a + (2 * aStride), x3 = a + (3 * aStride);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (var b = 0; b < blocks; b++)
@@ -94,21 +126,21 @@ internal static unsafe class QuantizedTiles
             var i1 = Vector256.Create(ActivationBlocks.Correction(x1));
             var i2 = Vector256.Create(ActivationBlocks.Correction(x2));
             var i3 = Vector256.Create(ActivationBlocks.Correction(x3));
-            var w = T.Load(data, 0);
+            var w = T.Load(data, 0, 0);
             i0 = Dot(i0, w, Quad(x0, 0)); i1 = Dot(i1, w, Quad(x1, 0)); i2 = Dot(i2, w, Quad(x2, 0)); i3 = Dot(i3, w, Quad(x3, 0));
-            w = T.Load(data, 1);
+            w = T.Load(data, 0, 1);
             i0 = Dot(i0, w, Quad(x0, 1)); i1 = Dot(i1, w, Quad(x1, 1)); i2 = Dot(i2, w, Quad(x2, 1)); i3 = Dot(i3, w, Quad(x3, 1));
-            w = T.Load(data, 2);
+            w = T.Load(data, 0, 2);
             i0 = Dot(i0, w, Quad(x0, 2)); i1 = Dot(i1, w, Quad(x1, 2)); i2 = Dot(i2, w, Quad(x2, 2)); i3 = Dot(i3, w, Quad(x3, 2));
-            w = T.Load(data, 3);
+            w = T.Load(data, 0, 3);
             i0 = Dot(i0, w, Quad(x0, 3)); i1 = Dot(i1, w, Quad(x1, 3)); i2 = Dot(i2, w, Quad(x2, 3)); i3 = Dot(i3, w, Quad(x3, 3));
-            w = T.Load(data, 4);
+            w = T.Load(data, 0, 4);
             i0 = Dot(i0, w, Quad(x0, 4)); i1 = Dot(i1, w, Quad(x1, 4)); i2 = Dot(i2, w, Quad(x2, 4)); i3 = Dot(i3, w, Quad(x3, 4));
-            w = T.Load(data, 5);
+            w = T.Load(data, 0, 5);
             i0 = Dot(i0, w, Quad(x0, 5)); i1 = Dot(i1, w, Quad(x1, 5)); i2 = Dot(i2, w, Quad(x2, 5)); i3 = Dot(i3, w, Quad(x3, 5));
-            w = T.Load(data, 6);
+            w = T.Load(data, 0, 6);
             i0 = Dot(i0, w, Quad(x0, 6)); i1 = Dot(i1, w, Quad(x1, 6)); i2 = Dot(i2, w, Quad(x2, 6)); i3 = Dot(i3, w, Quad(x3, 6));
-            w = T.Load(data, 7);
+            w = T.Load(data, 0, 7);
             i0 = Dot(i0, w, Quad(x0, 7)); i1 = Dot(i1, w, Quad(x1, 7)); i2 = Dot(i2, w, Quad(x2, 7)); i3 = Dot(i3, w, Quad(x3, 7));
 
             var dw = QuantizedScale.Read8(scales);
@@ -127,7 +159,7 @@ internal static unsafe class QuantizedTiles
         Store(acc3, y + (3 * yStride), rows);
     }
 
-    /// <summary>The canonical order in scalar code for row <paramref name="row"/> (0..7) of a group: the definition, and the path where AVX2 is missing.</summary>
+    /// <summary>The canonical order in scalar code for row <paramref name="row"/> (0..15) of a group: the definition, and the path where AVX2 is missing.</summary>
     public static float Scalar<T>(byte* group, int blocks, int row, byte* a)
         where T : IQuantizedBlocks
     {
@@ -175,7 +207,7 @@ internal static unsafe class QuantizedTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector256<float> v, float* y, int rows)
     {
-        if (rows == QuantizedRowGroups.GroupRows)
+        if (rows >= QuantizedRowGroups.HalfRows)
         {
             v.Store(y);
             return;

@@ -40,7 +40,7 @@ public static unsafe class LoadTimeQuantizer
 
     /// <summary>
     /// Quantizes every row of <paramref name="source"/> (F32, F16 or BF16; Cols a multiple of 32) into
-    /// <paramref name="destination"/> (<c>QuantizedRowGroups.Bytes</c> bytes), group by group: 8 rows
+    /// <paramref name="destination"/> (<c>QuantizedRowGroups.Bytes</c> bytes), group by group: 16 rows
     /// to GGUF blocks, then packed.
     /// </summary>
     public static WeightMatrix Quantize(in WeightMatrix source, DType target, byte* destination)

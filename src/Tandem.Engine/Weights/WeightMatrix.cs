@@ -4,7 +4,7 @@ namespace Tandem.Engine.Weights;
 /// A [Rows × Cols] matrix in its stored dtype, usually pointing into a memory-mapped checkpoint.
 /// Plain types (F32, F16, BF16) are row-major: row r starts at <c>Data + r * RowBytes</c>, where
 /// <see cref="RowBytes"/> is <c>DType.RowBytes(Cols)</c>. Block types (Q8_0, Q4_0; Cols a multiple
-/// of 32) hold their rows interleaved in groups of 8 (<see cref="Kernels.QuantizedRowGroups"/>, made
+/// of 32) hold their rows interleaved in groups of 16 (<see cref="Kernels.QuantizedRowGroups"/>, made
 /// by its <c>Pack</c>), so they have no row address; <see cref="Kernels.WeightRows"/> reads any row of
 /// either. The owner of the memory (a <see cref="LlamaWeights"/>) keeps it alive; this struct never
 /// frees anything.
@@ -41,7 +41,7 @@ public readonly unsafe struct WeightMatrix
     /// <summary>Bytes one row takes in storage.</summary>
     public long RowBytes { get; }
 
-    /// <summary>Bytes of the whole matrix (block types: rows rounded up to a whole group of 8).</summary>
+    /// <summary>Bytes of the whole matrix (block types: rows rounded up to a whole group of 16).</summary>
     public long ByteCount => DType.IsQuantized() ? Kernels.QuantizedRowGroups.Bytes(DType, Rows, Cols) : Rows * RowBytes;
 
     /// <summary>Whether <see cref="Kernels.Amx.AmxTileRows.Pack"/> applies: row-major BF16, rows and columns multiples of 32.</summary>
@@ -55,7 +55,7 @@ public readonly unsafe struct WeightMatrix
 
     /// <summary>Where row <paramref name="row"/> starts; plain types only.</summary>
     public byte* Row(int row) => DType.IsQuantized()
-        ? throw new InvalidOperationException($"{DType} rows are interleaved in groups of 8 and have no address of their own; read them with WeightRows.ToFloat")
+        ? throw new InvalidOperationException($"{DType} rows are interleaved in groups of 16 and have no address of their own; read them with WeightRows.ToFloat")
         : AmxTiles ? throw new InvalidOperationException("rows laid out in AMX tiles have no address of their own; read them with WeightRows.ToFloat")
         : Data + (row * RowBytes);
 }

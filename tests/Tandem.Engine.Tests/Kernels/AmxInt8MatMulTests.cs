@@ -33,7 +33,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         var offset = dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
         var scratch = (byte*)NativeMemory.AlignedAlloc(AmxInt8Kernel.ScratchBytes, 64);
         var y = (float*)NativeMemory.AlignedAlloc(AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows * sizeof(float), 64);
-        var widened = (byte*)NativeMemory.AlignedAlloc(2 * 176 * AmxInt8Kernel.BlockBytes, 64);
+        var widened = (byte*)NativeMemory.AlignedAlloc(176 * AmxInt8Kernel.BlockBytes, 64);
         try
         {
             foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048, 5632]))
@@ -51,9 +51,8 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
                         fixed (byte* ap = a)
                         {
                             AmxInt8Operands.Pack(ap, ActivationBlocks.TokenBytes(blocks), n, 0, 0, blocks, tile);
-                            var (data0, scales0) = Group(dtype, w.Matrix, 0, blocks, widened);
-                            var (data1, scales1) = Group(dtype, w.Matrix, 1, blocks, widened + (blocks * AmxInt8Kernel.BlockBytes));
-                            AmxInt8Kernel.Multiply((byte*)data0, (byte*)scales0, (byte*)data1, (byte*)scales1, blocks, tile, y, scratch);
+                            var (data, scales) = Group(dtype, w.Matrix, 0, blocks, widened);
+                            AmxInt8Kernel.Multiply((byte*)data, (byte*)scales, blocks, tile, y, scratch);
                             for (var t = 0; t < n; t++)
                             {
                                 for (var r = 0; r < 16; r++)
@@ -91,7 +90,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         RequireInt8();
         var random = new Random(22);
 
-        // 9 rows: a lone second group with one row; 40 rows: five groups, the last pair a lone group; 64: whole pairs.
+        // 9 rows: one group, 7 of its rows padding; 40 rows: three groups, the last half full; 64: whole groups.
         foreach (var (rows, cols) in ((int, int)[])[(9, 96), (40, 256), (64, 2112)])
         {
             using var w = new TestMatrix(dtype, rows, cols, seed: rows + cols);
@@ -174,7 +173,8 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
 
     private static float Scalar(DType dtype, in WeightMatrix w, int row, int blocks, byte* a)
     {
-        var group = QuantizedRowGroups.Group(w, row / 8);
-        return dtype == DType.Q8_0 ? QuantizedTiles.Scalar<Q8Blocks>(group, blocks, row % 8, a) : QuantizedTiles.Scalar<Q4Blocks>(group, blocks, row % 8, a);
+        var group = QuantizedRowGroups.Group(w, row / QuantizedRowGroups.GroupRows);
+        var r = row % QuantizedRowGroups.GroupRows;
+        return dtype == DType.Q8_0 ? QuantizedTiles.Scalar<Q8Blocks>(group, blocks, r, a) : QuantizedTiles.Scalar<Q4Blocks>(group, blocks, r, a);
     }
 }

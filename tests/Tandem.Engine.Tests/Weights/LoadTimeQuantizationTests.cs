@@ -133,7 +133,7 @@ public class LoadTimeQuantizationTests
         using (int8)
         {
             // Per layer: q 64×64, k and v 32×64, o 64×64, gate and up 172×64 quantize (34 bytes per 32; 172
-            // rows take 22 groups of 8, the last half padding); down 64×172 stays fp32.
+            // rows take 11 groups of 16, the last 4 rows padding); down 64×172 stays fp32.
             long layer = ((64 + 32 + 32 + 64 + 176 + 176) * 2 * 34) + (64 * 172 * 4);
             Assert.Equal((5 * layer) + (512 * 2 * 34), int8.MatrixBytesPerStep);
             Assert.True(int8.MatrixBytesPerStep < fp32 / 2);

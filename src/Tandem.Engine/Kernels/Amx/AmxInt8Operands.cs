@@ -10,14 +10,14 @@ namespace Tandem.Engine.Kernels.Amx;
 /// <code>
 ///   tile, block b at b · BlockBytes:
 ///     q   16 tokens × 32 int8      the A tile                                         512 bytes
-///     c   16 tokens × 8 int32      c repeated for 8 rows: the C tiles' starting values  512 bytes
-///     d   16 fp32                  the tokens' scales                                  64 bytes
+///     c   16 tokens × 16 int32     c repeated for 16 rows: the C tile's starting values  1024 bytes
+///     d   16 fp32                  the tokens' scales                                    64 bytes
 /// </code>
 /// Tokens past the last of a tile are zero (q, c and d), so they add nothing and are not stored.
 /// </summary>
 internal static unsafe class AmxInt8Operands
 {
-    public const int BlockBytes = 1088;
+    public const int BlockBytes = 1600;
 
     /// <summary>Bytes of one tile of a row of <paramref name="blocks"/> blocks.</summary>
     public static nint TileBytes(int blocks) => (nint)blocks * BlockBytes;
@@ -39,20 +39,20 @@ internal static unsafe class AmxInt8Operands
             var block = destination + ((nint)b * BlockBytes);
             var q = block;
             var c = (int*)(block + 512);
-            var d = (float*)(block + 1024);
+            var d = (float*)(block + 1536);
             for (var t = 0; t < AmxInt8Kernel.Tokens; t++)
             {
                 if (t >= tokens)
                 {
                     new Span<byte>(q + (32 * t), 32).Clear();
-                    Vector256<int>.Zero.Store(c + (8 * t));
+                    Vector512<int>.Zero.Store(c + (16 * t));
                     d[t] = 0;
                     continue;
                 }
 
                 var source = a + ((first + t) * aStride) + (b * ActivationBlocks.BlockBytes);
                 Vector256.Load(source).Store(q + (32 * t));
-                Vector256.Create(*(int*)(source + ActivationBlocks.CorrectionOffset)).Store(c + (8 * t));
+                Vector512.Create(*(int*)(source + ActivationBlocks.CorrectionOffset)).Store(c + (16 * t));
                 d[t] = *(float*)(source + ActivationBlocks.ScaleOffset);
             }
         }
