@@ -72,48 +72,62 @@ internal sealed unsafe partial class MatMulJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunInt8Groups(int start, int end)
     {
-        var scratch = (t_int8Scratch ??= new PinnedFloats()).Ensure((AmxInt8Kernel.ScratchBytes / sizeof(float)) + (AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows));
-        var tileY = scratch + (AmxInt8Kernel.ScratchBytes / sizeof(float));
+        var tiles = AmxInt8Operands.Tiles(_n);
+
+        // Groups per routine call: up to 8, fewer with many tiles so that the results stay within 64 KiB.
+        var chunk = Math.Clamp(64 / tiles, 1, 8);
+        var resultFloats = chunk * tiles * AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows;
+        var scratch = (t_int8Scratch ??= new PinnedFloats()).Ensure((AmxInt8Kernel.ScratchBytes / sizeof(float)) + resultFloats);
+        var results = scratch + (AmxInt8Kernel.ScratchBytes / sizeof(float));
         var blocks = _w.Cols / 32;
         var groupBytes = QuantizedRowGroups.GroupBytes(_w.DType, _w.Cols);
-        var tileBytes = AmxInt8Operands.TileBytes(blocks);
+        var widenedBytes = (nint)blocks * AmxInt8Kernel.BlockBytes;
         var q4 = _w.DType == DType.Q4_0;
-        var widened = q4 ? (byte*)(t_widened4 ??= new PinnedFloats()).Ensure((long)blocks * AmxInt8Kernel.BlockBytes / sizeof(float)) : null;
+        var widened = q4 ? (byte*)(t_widened4 ??= new PinnedFloats()).Ensure(chunk * widenedBytes / sizeof(float)) : null;
         nint scaleBytes = blocks * QuantizedRowGroups.ScaleBytes;
-        nint yStride = _w.Rows;
-        for (var g = start; g < end; g++)
+        for (var g0 = start; g0 < end; g0 += chunk)
         {
-            var row0 = g * QuantizedRowGroups.GroupRows;
-
-            // The padding rows of the last group are computed and dropped.
-            var rows = Math.Min(AmxInt8Kernel.Rows, _w.Rows - row0);
-            var scales = _w.Data + (g * groupBytes);
+            var groups = Math.Min(chunk, end - g0);
+            var scales = _w.Data + (g0 * groupBytes);
             var data = scales + scaleBytes;
+            var dataStride = (nint)groupBytes;
             if (q4)
             {
                 // Widened once into L2, for every tile to read.
-                AmxInt8Kernel.Widen(data, blocks, widened);
+                for (var g = 0; g < groups; g++)
+                {
+                    AmxInt8Kernel.Widen(data + (g * groupBytes), blocks, widened + (g * widenedBytes));
+                }
+
                 data = widened;
+                dataStride = widenedBytes;
             }
 
-            for (var tile = 0; tile < AmxInt8Operands.Tiles(_n); tile++)
+            AmxInt8Kernel.Multiply(data, dataStride, scales, (nint)groupBytes, groups, _int8Tiles, AmxInt8Operands.TileBytes(blocks), tiles, blocks, results, (byte*)scratch);
+            for (var g = 0; g < groups; g++)
             {
-                AmxInt8Kernel.Multiply(data, scales, blocks, _int8Tiles + (tile * tileBytes), tileY, (byte*)scratch);
-                var first = tile * AmxInt8Kernel.Tokens;
-                var tokens = Math.Min(AmxInt8Kernel.Tokens, _n - first);
-                for (var t = 0; t < tokens; t++)
-                {
-                    var source = tileY + (t * AmxInt8Kernel.Rows);
-                    var destination = _y + ((first + t) * yStride) + row0;
-                    if (rows == AmxInt8Kernel.Rows)
-                    {
-                        Vector512.Load(source).Store(destination);
-                    }
-                    else
-                    {
-                        new Span<float>(source, rows).CopyTo(new Span<float>(destination, rows));
-                    }
-                }
+                Scatter(g0 + g, results + (g * tiles * AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows));
+            }
+        }
+    }
+
+    /// <summary>Group <paramref name="g"/>'s results (tile after tile, 16 rows per token) into y; the padding rows of the last group are dropped.</summary>
+    private void Scatter(int g, float* results)
+    {
+        nint yStride = _w.Rows;
+        var row0 = g * QuantizedRowGroups.GroupRows;
+        var rows = Math.Min(AmxInt8Kernel.Rows, _w.Rows - row0);
+        for (var t = 0; t < _n; t++)
+        {
+            var source = results + (t * AmxInt8Kernel.Rows);
+            var destination = _y + (t * yStride) + row0;
+            if (rows == AmxInt8Kernel.Rows)
+            {
+                Vector512.Load(source).Store(destination);
+            }
+            else
+            {
+                new Span<float>(source, rows).CopyTo(new Span<float>(destination, rows));
             }
         }
     }

@@ -52,7 +52,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
                         {
                             AmxInt8Operands.Pack(ap, ActivationBlocks.TokenBytes(blocks), n, 0, 0, blocks, tile);
                             var (data, scales) = Group(dtype, w.Matrix, 0, blocks, widened);
-                            AmxInt8Kernel.Multiply((byte*)data, (byte*)scales, blocks, tile, y, scratch);
+                            AmxInt8Kernel.Multiply((byte*)data, 0, (byte*)scales, 0, 1, tile, 0, 1, blocks, y, scratch);
                             for (var t = 0; t < n; t++)
                             {
                                 for (var r = 0; r < 16; r++)
@@ -90,8 +90,9 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         RequireInt8();
         var random = new Random(22);
 
-        // 9 rows: one group, 7 of its rows padding; 40 rows: three groups, the last half full; 64: whole groups.
-        foreach (var (rows, cols) in ((int, int)[])[(9, 96), (40, 256), (64, 2112)])
+        // 9 rows: one group, 7 of its rows padding; 40 rows: three groups, the last half full; 64: whole
+        // groups; 300: 19 groups, more than one routine call takes (8), the last with 12 rows.
+        foreach (var (rows, cols) in ((int, int)[])[(9, 96), (40, 256), (64, 2112), (300, 64)])
         {
             using var w = new TestMatrix(dtype, rows, cols, seed: rows + cols);
             var x = TestMatrix.RandomVector(40 * cols, random);
