@@ -33,7 +33,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         var offset = dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset;
         var scratch = (byte*)NativeMemory.AlignedAlloc(AmxInt8Kernel.ScratchBytes, 64);
         var y = (float*)NativeMemory.AlignedAlloc(AmxInt8Kernel.Tokens * AmxInt8Kernel.Rows * sizeof(float), 64);
-        var widened = (byte*)NativeMemory.AlignedAlloc(176 * AmxInt8Kernel.BlockBytes, 64);
+        var signed = (byte*)NativeMemory.AlignedAlloc(176 * AmxInt8Kernel.BlockBytes, 64);
         try
         {
             foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048, 5632]))
@@ -41,24 +41,30 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
                 var blocks = cols / 32;
                 using var w = new TestMatrix(dtype, 16, cols, seed: cols + (int)dtype);
 
-                // A full tile, and one of 5 tokens (the other 11 rows of the tile zero).
-                foreach (var n in (int[])[16, 5])
+                // A full tile, and one of 5 tokens (the other 11 rows of the tile zero); both routines
+                // (in place only for Q8_0, whose bytes it reads as stored).
+                foreach (var (n, variant) in ((int, AmxInt8Kernel.Variant)[])[(16, AmxInt8Kernel.Variant.Signed), (5, AmxInt8Kernel.Variant.Signed), (16, AmxInt8Kernel.Variant.InPlace), (5, AmxInt8Kernel.Variant.InPlace)])
                 {
+                    if (variant == AmxInt8Kernel.Variant.InPlace && dtype != DType.Q8_0)
+                    {
+                        continue;
+                    }
+
                     var a = Quantize(TestMatrix.RandomVector(n * cols, random), n, blocks, offset);
-                    var tile = (byte*)NativeMemory.AlignedAlloc((nuint)AmxInt8Operands.TileBytes(blocks), 64);
+                    var tile = (byte*)NativeMemory.AlignedAlloc((nuint)AmxInt8Operands.TileBytes(variant, blocks), 64);
                     try
                     {
                         fixed (byte* ap = a)
                         {
-                            AmxInt8Operands.Pack(ap, ActivationBlocks.TokenBytes(blocks), n, 0, 0, blocks, tile);
-                            var (data, scales) = Group(dtype, w.Matrix, 0, blocks, widened);
-                            AmxInt8Kernel.Multiply((byte*)data, 0, (byte*)scales, 0, 1, tile, 0, 1, blocks, y, scratch);
+                            AmxInt8Operands.Pack(variant, ap, ActivationBlocks.TokenBytes(blocks), n, 0, 0, blocks, tile);
+                            var (data, scales) = Group(variant, dtype, w.Matrix, blocks, signed);
+                            AmxInt8Kernel.Multiply(variant, (byte*)data, 0, (byte*)scales, 0, 1, tile, 0, 1, blocks, y, scratch);
                             for (var t = 0; t < n; t++)
                             {
                                 for (var r = 0; r < 16; r++)
                                 {
                                     var expected = Scalar(dtype, w.Matrix, r, blocks, ap + (t * ActivationBlocks.TokenBytes(blocks)));
-                                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[(t * 16) + r]), $"cols {cols} n {n} token {t} row {r}: {y[(t * 16) + r]:R}, expected {expected:R}");
+                                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[(t * 16) + r]), $"{variant} cols {cols} n {n} token {t} row {r}: {y[(t * 16) + r]:R}, expected {expected:R}");
                                 }
                             }
 
@@ -79,7 +85,7 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         {
             NativeMemory.AlignedFree(scratch);
             NativeMemory.AlignedFree(y);
-            NativeMemory.AlignedFree(widened);
+            NativeMemory.AlignedFree(signed);
         }
     }
 
@@ -127,6 +133,31 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
 
     [Theory]
     [MemberData(nameof(QuantizedMatMulTests.Types), MemberType = typeof(QuantizedMatMulTests))]
+    public void Every_token_of_a_prompt_sized_batch_equals_the_token_alone_bit_for_bit(DType dtype)
+    {
+        RequireInt8();
+
+        // 300 tokens: 19 token tiles, on signed weights, taken in two runs (16 and 3) per group chunk.
+        const int n = 300;
+        using var w = new TestMatrix(dtype, 40, 96, seed: 31);
+        var x = TestMatrix.RandomVector(n * 96, new Random(24));
+        var alone = new float[n * 40];
+        for (var t = 0; t < n; t++)
+        {
+            MatMul.Compute(w.Matrix, x.AsSpan(t * 96, 96), 1, alone.AsSpan(t * 40, 40), _one);
+        }
+
+        Assert.Equal(AmxInt8Kernel.Variant.Signed, MatMulJob.Int8Variant(dtype, n));
+        var y = new float[n * 40];
+        MatMul.Compute(w.Matrix, x, n, y, _two);
+        for (var i = 0; i < y.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"token {i / 40} row {i % 40}: {y[i]:R} alone {alone[i]:R}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(QuantizedMatMulTests.Types), MemberType = typeof(QuantizedMatMulTests))]
     public void Products_of_8_tokens_or_more_run_on_the_tiles_and_fewer_on_AVX_VNNI(DType dtype)
     {
         RequireInt8();
@@ -143,18 +174,18 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
 
     private static void RequireInt8() => Execution.AmxTests.RequireAmxInt8();
 
-    /// <summary>A group's unsigned bytes (Q4_0's widened into <paramref name="widened"/>) and its scales.</summary>
-    private static (nint Data, nint Scales) Group(DType dtype, in WeightMatrix w, int group, int blocks, byte* widened)
+    /// <summary>The first group's bytes for <paramref name="variant"/> (as stored, or a signed copy in <paramref name="signed"/>) and its scales.</summary>
+    private static (nint Data, nint Scales) Group(AmxInt8Kernel.Variant variant, DType dtype, in WeightMatrix w, int blocks, byte* signed)
     {
-        var scales = QuantizedRowGroups.Group(w, group);
+        var scales = QuantizedRowGroups.Group(w, 0);
         var data = scales + (blocks * QuantizedRowGroups.ScaleBytes);
-        if (dtype == DType.Q4_0)
+        if (variant == AmxInt8Kernel.Variant.InPlace)
         {
-            AmxInt8Kernel.Widen(data, blocks, widened);
-            data = widened;
+            return ((nint)data, (nint)scales);
         }
 
-        return ((nint)data, (nint)scales);
+        AmxInt8Kernel.ToSigned(dtype, data, blocks, signed);
+        return ((nint)signed, (nint)scales);
     }
 
     private static byte[] Quantize(float[] x, int n, int blocks, int offset)
