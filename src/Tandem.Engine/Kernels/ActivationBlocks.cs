@@ -134,7 +134,35 @@ internal static unsafe class ActivationBlocks
     /// </summary>
     private static float InverseScale(float amax, float scale) => amax <= 0f ? 0f : scale == MaxScale ? 1f / MaxScale : 127f / amax;
 
-    private static float Scale(float amax) => MathF.Min((float)(Half)(amax / 127f), MaxScale);
+    /// <summary>amax / 127 rounded to fp16, capped at 65504: <c>min((float)(Half)(amax / 127), 65504)</c>, checked equal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Scale(float amax) => RoundToHalf(amax / 127f);
+
+    /// <summary>
+    /// A finite v ≥ 0 rounded to the nearest fp16 (ties to even) and capped at 65504, without .NET's
+    /// software conversion to <see cref="Half"/> (a call per block took ~2 % of a batched decode step).
+    /// Below 2^-14 fp16 is subnormal, a multiple of 2^-24: adding and taking away 0.5 rounds to that
+    /// (0.5's ulp is 2^-24). Above, fp16 keeps 10 of fp32's 23 mantissa bits: the 13 dropped bits are
+    /// rounded half to even into the kept ones (a carry into the exponent is right). From 65504 up,
+    /// fp16 gives 65504 or infinity, and the cap makes both 65504.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float RoundToHalf(float v)
+    {
+        if (v < 6.103515625e-05f)
+        {
+            return (v + 0.5f) - 0.5f;
+        }
+
+        if (v >= MaxScale)
+        {
+            return MaxScale;
+        }
+
+        var bits = BitConverter.SingleToUInt32Bits(v);
+        bits = (bits + 0xFFFu + ((bits >> 13) & 1u)) & ~0x1FFFu;
+        return BitConverter.UInt32BitsToSingle(bits);
+    }
 
     /// <summary>The largest of 8 non-negative lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

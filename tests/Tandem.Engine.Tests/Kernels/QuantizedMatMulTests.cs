@@ -229,6 +229,40 @@ public sealed class QuantizedMatMulTests : IDisposable
     }
 
     [Fact]
+    public void Block_scales_round_to_fp16_exactly_as_Half_does_with_the_cap()
+    {
+        static void Check(float v)
+        {
+            var expected = MathF.Min((float)(Half)v, 65504f);
+            var actual = ActivationBlocks.RoundToHalf(v);
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{v:R} (0x{BitConverter.SingleToUInt32Bits(v):X8}): {actual:R}, Half gives {expected:R}");
+        }
+
+        // Every fp16 value, the midpoints to its neighbours (ties) and one fp32 ulp either side of each.
+        for (ushort h = 0; h < 0x7C00; h++)
+        {
+            var low = (float)BitConverter.UInt16BitsToHalf(h);
+            var high = (float)BitConverter.UInt16BitsToHalf((ushort)(h + 1));
+            var mid = (float)(((double)low + high) / 2);
+            foreach (var v in (float[])[low, mid, MathF.BitDecrement(mid), MathF.BitIncrement(mid), MathF.BitIncrement(low)])
+            {
+                Check(v);
+            }
+        }
+
+        // A sweep over the positive floats up to 2^31 (every 101st bit pattern), and the edges.
+        for (uint bits = 0; bits < 0x4F00_0000u; bits += 101)
+        {
+            Check(BitConverter.UInt32BitsToSingle(bits));
+        }
+
+        foreach (var v in (float[])[0f, float.Epsilon, 6.1035156e-05f, MathF.BitDecrement(6.1035156e-05f), 65504f, 65519.99f, 65520f, 1e30f, float.MaxValue])
+        {
+            Check(v);
+        }
+    }
+
+    [Fact]
     public void The_integer_sums_without_VNNI_are_exactly_those_with_it_and_the_definition()
     {
         if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
