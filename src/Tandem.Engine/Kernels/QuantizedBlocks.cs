@@ -25,6 +25,9 @@ internal unsafe interface IQuantizedBlocks
     /// </summary>
     static abstract Vector256<byte> Load(byte* block, int half, int quad);
 
+    /// <summary>Quad <paramref name="quad"/> of all 16 rows (one 64-byte line): byte 4r + e is u(row r, element 4·quad + e).</summary>
+    static abstract Vector512<byte> Load(byte* block, int quad);
+
     /// <summary>The unsigned byte of (row 0..15, element 0..31) of the block.</summary>
     static abstract int Unsigned(byte* block, int row, int element);
 
@@ -44,6 +47,9 @@ internal readonly unsafe struct Q8Blocks : IQuantizedBlocks
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Load(byte* block, int half, int quad) => Vector256.Load(block + (64 * quad) + (32 * half));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Load(byte* block, int quad) => Vector512.Load(block + (64 * quad));
 
     public static int Unsigned(byte* block, int row, int element) => block[(64 * (element / 4)) + (4 * row) + (element % 4)];
 
@@ -79,6 +85,18 @@ internal readonly unsafe struct Q4Blocks : IQuantizedBlocks
         }
 
         return run & Vector256.Create((byte)0x0F);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Load(byte* block, int quad)
+    {
+        var line = Vector512.Load(block + (64 * (quad / 2)));
+        if (quad % 2 == 1)
+        {
+            line = Vector512.ShiftRightLogical(line.AsUInt16(), 4).AsByte();
+        }
+
+        return line & Vector512.Create((byte)0x0F);
     }
 
     public static int Unsigned(byte* block, int row, int element)
