@@ -84,7 +84,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
         var extras = new ResponseExtras(contextRequestId, recomputed, context.Connection.LocalIpAddress);
         var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), state.ServedModelName);
-        var latency = new LatencyTracker(state.Metrics);
+        var latency = new LatencyTracker(state.Metrics, state.Time);
         try
         {
             if (plan.Stream)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tandem.Server.Metrics;
 
 namespace Tandem.Server.Generation;
@@ -7,21 +6,27 @@ namespace Tandem.Server.Generation;
 internal sealed class LatencyTracker
 {
     private readonly ServerMetrics _metrics;
-    private readonly long _arrival = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time;
+    private readonly long _arrival;
     private long _last;
 
-    public LatencyTracker(ServerMetrics metrics) => _metrics = metrics;
+    public LatencyTracker(ServerMetrics metrics, TimeProvider time)
+    {
+        _metrics = metrics;
+        _time = time;
+        _arrival = time.GetTimestamp();
+    }
 
     public void Token()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         if (_last == 0)
         {
-            _metrics.TimeToFirstToken.Observe(Stopwatch.GetElapsedTime(_arrival, now).TotalSeconds);
+            _metrics.TimeToFirstToken.Observe(_time.GetElapsedTime(_arrival, now).TotalSeconds);
         }
         else
         {
-            _metrics.InterTokenLatency.Observe(Stopwatch.GetElapsedTime(_last, now).TotalSeconds);
+            _metrics.InterTokenLatency.Observe(_time.GetElapsedTime(_last, now).TotalSeconds);
         }
 
         _last = now;
@@ -31,7 +36,7 @@ internal sealed class LatencyTracker
     {
         if (_last != 0)
         {
-            _metrics.EndToEndLatency.Observe(Stopwatch.GetElapsedTime(_arrival, _last).TotalSeconds);
+            _metrics.EndToEndLatency.Observe(_time.GetElapsedTime(_arrival, _last).TotalSeconds);
         }
     }
 }
