@@ -61,9 +61,9 @@ internal static unsafe partial class AmxInt8Kernel
     /// <summary>Bytes of one block of one group's weights.</summary>
     public const int BlockBytes = 512;
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<Arguments*, void> s_inPlace = Place(InPlaceCode);
+    private static readonly delegate* unmanaged[SuppressGCTransition]<Arguments*, void> s_inPlace = Place(Code(Variant.InPlace));
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<Arguments*, void> s_signed = Place(SignedCode);
+    private static readonly delegate* unmanaged[SuppressGCTransition]<Arguments*, void> s_signed = Place(Code(Variant.Signed));
 
     /// <summary>How a routine gets the exact sums (see the remarks).</summary>
     public enum Variant
@@ -152,6 +152,49 @@ internal static unsafe partial class AmxInt8Kernel
                 ((Vector512.ShiftRightLogical(line.AsUInt16(), 4).AsByte() & low) - eight).Store(target + (128 * k) + 64);
             }
         }
+    }
+
+    /// <summary>
+    /// The routine for <paramref name="variant"/> (System V, rdi = <see cref="Arguments"/>*): the pieces of
+    /// <c>AmxInt8Kernel.Code.cs</c>, with what differs between the variants and the loops' jumps.
+    /// </summary>
+    internal static byte[] Code(Variant variant)
+    {
+        var inPlace = variant == Variant.InPlace;
+        var code = new List<byte>(1024);
+        code.AddRange(Prologue);
+        var group = code.Count;
+        code.AddRange(GroupHead);
+        var tile = code.Count;
+        code.AddRange(TileHead);
+        var block = code.Count;
+        code.AddRange(BlockHead);
+        code.AddRange(inPlace
+            ? [0xc4, 0xe2, 0x7b, 0x4b, 0x84, 0x1a, 0x40, 0x02, 0x00, 0x00] // tileloadd tmm0,[rdx+rbx*1+0x240]: C = c
+            : [0xc4, 0xe2, 0x7b, 0x49, 0xc0]);                             // tilezero tmm0: C = 0
+        code.AddRange(Loads);
+        code.AddRange(inPlace
+            ? [0xc4, 0xe2, 0x6a, 0x5e, 0xc1]  // tdpbsud tmm0,tmm1,tmm2: signed tokens × unsigned weights
+            : [0xc4, 0xe2, 0x6b, 0x5e, 0xc1]); // tdpbssd tmm0,tmm1,tmm2: signed × signed
+        code.AddRange(Scaling);
+        code.AddRange(NextBlock);
+        code.AddRange([0x48, 0x81, 0xc2]); // add rdx,imm32: the next block of the token tile
+        code.AddRange(BitConverter.GetBytes(AmxInt8Operands.BlockBytes(variant)));
+        code.AddRange([0x48, 0xff, 0xc9]); // dec rcx
+        JumpIfNotZero(code, block);
+        code.AddRange(TileTail);
+        JumpIfNotZero(code, tile);
+        code.AddRange(GroupTail);
+        JumpIfNotZero(code, group);
+        code.AddRange(Epilogue);
+        return [.. code];
+    }
+
+    /// <summary>jne rel32 back to <paramref name="target"/>.</summary>
+    private static void JumpIfNotZero(List<byte> code, int target)
+    {
+        code.AddRange([0x0f, 0x85]);
+        code.AddRange(BitConverter.GetBytes(target - (code.Count + 4)));
     }
 
     private static delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Place(ReadOnlySpan<byte> code)
