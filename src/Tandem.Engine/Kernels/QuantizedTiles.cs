@@ -49,12 +49,6 @@ internal static unsafe class QuantizedTiles
     public static void Group16x1<T>(byte* group, int blocks, byte* a, float* y, int rows)
         where T : IQuantizedBlocks
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Group16x1Wide<T>(group, blocks, a, y, rows);
-            return;
-        }
-
         var scales = group;
         var data = group + ((nint)blocks * QuantizedRowGroups.ScaleBytes);
         Vector256<float> acc0 = default, acc1 = default;
@@ -70,98 +64,38 @@ internal static unsafe class QuantizedTiles
             // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
             var c = Vector256.Create(ActivationBlocks.Correction(a));
             Vector256<int> i0 = c, j0 = c, i1 = default, j1 = default;
+            var (low, high) = Line<T>(data, 0);
             var q = Quad(a, 0);
-            i0 = Dot(i0, T.Load(data, 0, 0), q);
-            j0 = Dot(j0, T.Load(data, 1, 0), q);
+            i0 = Dot(i0, low, q);
+            j0 = Dot(j0, high, q);
+            (low, high) = Line<T>(data, 1);
             q = Quad(a, 1);
-            i1 = Dot(i1, T.Load(data, 0, 1), q);
-            j1 = Dot(j1, T.Load(data, 1, 1), q);
+            i1 = Dot(i1, low, q);
+            j1 = Dot(j1, high, q);
+            (low, high) = Line<T>(data, 2);
             q = Quad(a, 2);
-            i0 = Dot(i0, T.Load(data, 0, 2), q);
-            j0 = Dot(j0, T.Load(data, 1, 2), q);
+            i0 = Dot(i0, low, q);
+            j0 = Dot(j0, high, q);
+            (low, high) = Line<T>(data, 3);
             q = Quad(a, 3);
-            i1 = Dot(i1, T.Load(data, 0, 3), q);
-            j1 = Dot(j1, T.Load(data, 1, 3), q);
+            i1 = Dot(i1, low, q);
+            j1 = Dot(j1, high, q);
+            (low, high) = Line<T>(data, 4);
             q = Quad(a, 4);
-            i0 = Dot(i0, T.Load(data, 0, 4), q);
-            j0 = Dot(j0, T.Load(data, 1, 4), q);
+            i0 = Dot(i0, low, q);
+            j0 = Dot(j0, high, q);
+            (low, high) = Line<T>(data, 5);
             q = Quad(a, 5);
-            i1 = Dot(i1, T.Load(data, 0, 5), q);
-            j1 = Dot(j1, T.Load(data, 1, 5), q);
+            i1 = Dot(i1, low, q);
+            j1 = Dot(j1, high, q);
+            (low, high) = Line<T>(data, 6);
             q = Quad(a, 6);
-            i0 = Dot(i0, T.Load(data, 0, 6), q);
-            j0 = Dot(j0, T.Load(data, 1, 6), q);
+            i0 = Dot(i0, low, q);
+            j0 = Dot(j0, high, q);
+            (low, high) = Line<T>(data, 7);
             q = Quad(a, 7);
-            i1 = Dot(i1, T.Load(data, 0, 7), q);
-            j1 = Dot(j1, T.Load(data, 1, 7), q);
-            var dx = Vector256.Create(ActivationBlocks.Scale(a));
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), QuantizedScale.Read8(scales) * dx, acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0 + j1), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
-            data += T.DataBytes;
-            scales += QuantizedRowGroups.ScaleBytes;
-            a += ActivationBlocks.BlockBytes;
-        }
-
-        Store(acc0, y, rows);
-        Store(acc1, y + QuantizedRowGroups.HalfRows, rows - QuantizedRowGroups.HalfRows);
-    }
-
-    /// <summary>
-    /// <see cref="Group16x1{T}"/> where 512-bit vectors are native: a quad of all 16 rows is one
-    /// 64-byte line, loaded (and for Q4_0 unpacked) once as a 512-bit vector and split into the two
-    /// halves' 256-bit <c>vpdpbusd</c> operands (.NET 10 has no 512-bit <c>vpdpbusd</c> before AVX10.2).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Group16x1Wide<T>(byte* group, int blocks, byte* a, float* y, int rows)
-        where T : IQuantizedBlocks
-    {
-        var scales = group;
-        var data = group + ((nint)blocks * QuantizedRowGroups.ScaleBytes);
-        Vector256<float> acc0 = default, acc1 = default;
-        for (var b = 0; b < blocks; b++)
-        {
-            for (var line = 0; line < T.DataBytes; line += 64)
-            {
-                Sse.Prefetch0(data + PrefetchBytes + line);
-            }
-
-            Sse.Prefetch0(scales + (PrefetchBytes / 16));
-
-            // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
-            var c = Vector256.Create(ActivationBlocks.Correction(a));
-            Vector256<int> i0 = c, j0 = c, i1 = default, j1 = default;
-            var w = T.Load(data, 0);
-            var q = Quad(a, 0);
-            i0 = Dot(i0, w.GetLower(), q);
-            j0 = Dot(j0, w.GetUpper(), q);
-            w = T.Load(data, 1);
-            q = Quad(a, 1);
-            i1 = Dot(i1, w.GetLower(), q);
-            j1 = Dot(j1, w.GetUpper(), q);
-            w = T.Load(data, 2);
-            q = Quad(a, 2);
-            i0 = Dot(i0, w.GetLower(), q);
-            j0 = Dot(j0, w.GetUpper(), q);
-            w = T.Load(data, 3);
-            q = Quad(a, 3);
-            i1 = Dot(i1, w.GetLower(), q);
-            j1 = Dot(j1, w.GetUpper(), q);
-            w = T.Load(data, 4);
-            q = Quad(a, 4);
-            i0 = Dot(i0, w.GetLower(), q);
-            j0 = Dot(j0, w.GetUpper(), q);
-            w = T.Load(data, 5);
-            q = Quad(a, 5);
-            i1 = Dot(i1, w.GetLower(), q);
-            j1 = Dot(j1, w.GetUpper(), q);
-            w = T.Load(data, 6);
-            q = Quad(a, 6);
-            i0 = Dot(i0, w.GetLower(), q);
-            j0 = Dot(j0, w.GetUpper(), q);
-            w = T.Load(data, 7);
-            q = Quad(a, 7);
-            i1 = Dot(i1, w.GetLower(), q);
-            j1 = Dot(j1, w.GetUpper(), q);
+            i1 = Dot(i1, low, q);
+            j1 = Dot(j1, high, q);
             var dx = Vector256.Create(ActivationBlocks.Scale(a));
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), QuantizedScale.Read8(scales) * dx, acc0);
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0 + j1), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
@@ -272,6 +206,24 @@ internal static unsafe class QuantizedTiles
         var high = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(u.GetUpper()), Avx2.ConvertToVector256Int16(q.GetUpper()));
         var quads = Avx2.HorizontalAdd(low, high);
         return Avx2.Permute4x64(quads.AsInt64(), 0b11_01_10_00).AsInt32() + c;
+    }
+
+    /// <summary>
+    /// Quad <paramref name="quad"/> of a block's 16 rows as the two halves' 256-bit operands: where
+    /// 512-bit vectors are native, the 64-byte line is loaded (and Q4_0's unpacked) once and split
+    /// (.NET 10 has no 512-bit <c>vpdpbusd</c> before AVX10.2); elsewhere a load per half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Low, Vector256<byte> High) Line<T>(byte* block, int quad)
+        where T : IQuantizedBlocks
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var line = T.Load(block, quad);
+            return (line.GetLower(), line.GetUpper());
+        }
+
+        return (T.Load(block, 0, quad), T.Load(block, 1, quad));
     }
 
     /// <summary>The token's quad j (its q[4j..4j+3]) in every dword: one broadcast load.</summary>
