@@ -111,22 +111,14 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
                 x[(2 * cols) + 64 + k] = 1e-7f * (k - 16);
             }
 
-            var alone = new float[40 * rows];
-            for (var t = 0; t < 40; t++)
-            {
-                MatMul.Compute(w.Matrix, x.AsSpan(t * cols, cols), 1, alone.AsSpan(t * rows, rows), _one);
-            }
-
+            var alone = Alone(w.Matrix, x, 40);
             foreach (var (n, threads) in ((int, KernelThreads)[])[(8, _two), (15, _one), (16, _three), (17, _two), (33, _three), (40, _two)])
             {
                 var y = new float[n * rows];
                 var tileCalls = MatMulJob.Int8TileCalls;
                 MatMul.Compute(w.Matrix, x.AsSpan(0, n * cols), n, y, threads);
                 Assert.Equal(tileCalls + 1, MatMulJob.Int8TileCalls);
-                for (var i = 0; i < y.Length; i++)
-                {
-                    Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"{rows}x{cols} n {n}: token {i / rows} row {i % rows}: {y[i]:R} alone {alone[i]:R}");
-                }
+                AssertSameBits(alone, y, rows, $"{rows}x{cols} n {n}");
             }
         }
     }
@@ -141,19 +133,11 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
         const int n = 300;
         using var w = new TestMatrix(dtype, 40, 96, seed: 31);
         var x = TestMatrix.RandomVector(n * 96, new Random(24));
-        var alone = new float[n * 40];
-        for (var t = 0; t < n; t++)
-        {
-            MatMul.Compute(w.Matrix, x.AsSpan(t * 96, 96), 1, alone.AsSpan(t * 40, 40), _one);
-        }
-
+        var alone = Alone(w.Matrix, x, n);
         Assert.Equal(AmxInt8Kernel.Variant.Signed, MatMulJob.Int8Variant(dtype, n));
         var y = new float[n * 40];
         MatMul.Compute(w.Matrix, x, n, y, _two);
-        for (var i = 0; i < y.Length; i++)
-        {
-            Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"token {i / 40} row {i % 40}: {y[i]:R} alone {alone[i]:R}");
-        }
+        AssertSameBits(alone, y, 40, $"n {n}");
     }
 
     [Theory]
@@ -173,6 +157,27 @@ public sealed unsafe class AmxInt8MatMulTests : IDisposable
     }
 
     private static void RequireInt8() => Execution.AmxTests.RequireAmxInt8();
+
+    /// <summary>Every one of the first <paramref name="n"/> tokens of x through the matrix alone (AVX-VNNI), one thread.</summary>
+    private float[] Alone(in WeightMatrix w, float[] x, int n)
+    {
+        var alone = new float[n * w.Rows];
+        for (var t = 0; t < n; t++)
+        {
+            MatMul.Compute(w, x.AsSpan(t * w.Cols, w.Cols), 1, alone.AsSpan(t * w.Rows, w.Rows), _one);
+        }
+
+        return alone;
+    }
+
+    /// <summary>y's prefix equal to <paramref name="alone"/>'s, bit for bit.</summary>
+    private static void AssertSameBits(float[] alone, float[] y, int rows, string label)
+    {
+        for (var i = 0; i < y.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(y[i]), $"{label}: token {i / rows} row {i % rows}: {y[i]:R} alone {alone[i]:R}");
+        }
+    }
 
     /// <summary>The first group's bytes for <paramref name="variant"/> (as stored, or a signed copy in <paramref name="signed"/>) and its scales.</summary>
     private static (nint Data, nint Scales) Group(AmxInt8Kernel.Variant variant, DType dtype, in WeightMatrix w, int blocks, byte* signed)
