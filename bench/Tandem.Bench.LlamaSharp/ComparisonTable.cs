@@ -28,6 +28,11 @@ internal static class ComparisonTable
         var text = new StringBuilder();
         var first = rows[0].Report;
         text.AppendLine(CultureInfo.InvariantCulture, $"Shape: {first.Shape}; {first.Threads} threads; limits: {Limit(first.BandwidthGBps, "GB/s")} bandwidth, {Limit(first.PeakGflops, "GFLOP/s")} FMA peak.");
+        if (rows.Any(r => Find(r, BenchmarkMeasurement.Prefill, longest)?.PercentOfPeak > 100))
+        {
+            text.AppendLine("(The FLOP limit is the fp32 FMA peak; a row past 100 % ran its prompts on integer or matrix units.)");
+        }
+
         text.AppendLine();
         var header = new List<string> { "engine", "format" };
         header.AddRange(batches.Select(b => b == 1 ? "decode b1 tok/s" : $"agg decode b{b} tok/s"));
