@@ -20,31 +20,14 @@ public class BatchInvarianceTests
         List<int>[] alone;
         await using (var single = TestModels.Open(directory, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
         {
-            alone = new List<int>[prompts.Length];
-            for (var i = 0; i < prompts.Length; i++)
-            {
-                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
-            }
+            alone = await AloneAsync(single, prompts, MaxTokens);
         }
 
         // Small max_num_tokens: long prompts are chunked and share steps with others' decoding.
         var options = new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 8, MaxNumTokens = 7, Threads = 2 };
         await using var batched = TestModels.Open(directory, options);
-        var runs = new Task<EngineHarness.Outcome>[prompts.Length];
-        for (var i = 0; i < prompts.Length; i++)
-        {
-            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
-            await Task.Delay(3 * i, TestContext.Current.CancellationToken); // staggered arrivals
-        }
-
-        var together = await Task.WhenAll(runs);
-        for (var i = 0; i < prompts.Length; i++)
-        {
-            Assert.Equal(FinishReason.Length, together[i].Finish);
-            Assert.Equal(alone[i], together[i].Tokens);
-        }
-
-        await batched.AssertPoolFullAsync();
+        var together = await AssertTogetherAsAloneAsync(batched, prompts, alone, MaxTokens, delayStepMs: 3);
+        Assert.All(together, outcome => Assert.Equal(FinishReason.Length, outcome.Finish));
     }
 
     /// <summary>A 300-token prompt, prefilled one token per step or in chunks of any size, attends to the same keys in the same order.</summary>
@@ -84,11 +67,7 @@ public class BatchInvarianceTests
         List<int>[] alone;
         await using (var single = OpenQuantized(quantization, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
         {
-            alone = new List<int>[prompts.Length];
-            for (var i = 0; i < prompts.Length; i++)
-            {
-                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
-            }
+            alone = await AloneAsync(single, prompts, MaxTokens);
         }
 
         // Steps of at most 7 tokens stay on the AVX-VNNI kernels; steps of up to 64 mix prompt chunks of
@@ -97,20 +76,7 @@ public class BatchInvarianceTests
         foreach (var maxNumTokens in (int[])[7, 64])
         {
             await using var batched = OpenQuantized(quantization, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 6, MaxNumTokens = maxNumTokens, Threads = 2 });
-            var runs = new Task<EngineHarness.Outcome>[prompts.Length];
-            for (var i = 0; i < prompts.Length; i++)
-            {
-                runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
-                await Task.Delay(3 * i, TestContext.Current.CancellationToken);
-            }
-
-            var together = await Task.WhenAll(runs);
-            for (var i = 0; i < prompts.Length; i++)
-            {
-                Assert.Equal(alone[i], together[i].Tokens);
-            }
-
-            await batched.AssertPoolFullAsync();
+            await AssertTogetherAsAloneAsync(batched, prompts, alone, MaxTokens, delayStepMs: 3);
         }
     }
 
@@ -124,20 +90,37 @@ public class BatchInvarianceTests
         List<int>[] alone;
         await using (var single = OpenOnTiles(new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
         {
-            alone = new List<int>[prompts.Length];
-            for (var i = 0; i < prompts.Length; i++)
-            {
-                alone[i] = (await single.GreedyAsync(prompts[i], MaxTokens)).Tokens;
-            }
+            alone = await AloneAsync(single, prompts, MaxTokens);
         }
 
         // 12 requests: steps of 1 to 12 decode tokens plus prompt chunks, so groups of 5 tokens split every way.
         await using var batched = OpenOnTiles(new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 12, MaxNumTokens = 23, Threads = 2 });
+        await AssertTogetherAsAloneAsync(batched, prompts, alone, MaxTokens, delayStepMs: 2);
+    }
+
+    /// <summary>Each prompt's greedy tokens run alone, one after the other.</summary>
+    private static async Task<List<int>[]> AloneAsync(EngineHarness single, int[][] prompts, int maxTokens)
+    {
+        var alone = new List<int>[prompts.Length];
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            alone[i] = (await single.GreedyAsync(prompts[i], maxTokens)).Tokens;
+        }
+
+        return alone;
+    }
+
+    /// <summary>
+    /// All prompts together, arriving <paramref name="delayStepMs"/> · i ms apart: each gives its tokens
+    /// alone, and the block pool is full again afterwards.
+    /// </summary>
+    private static async Task<EngineHarness.Outcome[]> AssertTogetherAsAloneAsync(EngineHarness batched, int[][] prompts, List<int>[] alone, int maxTokens, int delayStepMs)
+    {
         var runs = new Task<EngineHarness.Outcome>[prompts.Length];
         for (var i = 0; i < prompts.Length; i++)
         {
-            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], MaxTokens));
-            await Task.Delay(2 * i, TestContext.Current.CancellationToken);
+            runs[i] = batched.RunAsync(EngineHarness.Greedy($"p{i}", prompts[i], maxTokens));
+            await Task.Delay(delayStepMs * i, TestContext.Current.CancellationToken);
         }
 
         var together = await Task.WhenAll(runs);
@@ -147,6 +130,7 @@ public class BatchInvarianceTests
         }
 
         await batched.AssertPoolFullAsync();
+        return together;
     }
 
     /// <summary>Prompts of different lengths (1 to 40 tokens) over the vocabulary, BOS first.</summary>
