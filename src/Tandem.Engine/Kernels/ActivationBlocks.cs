@@ -136,7 +136,7 @@ internal static unsafe class ActivationBlocks
 
     /// <summary>amax / 127 rounded to fp16, capped at 65504: <c>min((float)(Half)(amax / 127), 65504)</c>, checked equal.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Scale(float amax) => RoundToHalf(amax / 127f);
+    private static float Scale(float amax) => RoundToHalf(amax / 127f);
 
     /// <summary>
     /// A finite v ≥ 0 rounded to the nearest fp16 (ties to even) and capped at 65504, without .NET's

@@ -158,7 +158,7 @@ internal static unsafe partial class AmxInt8Kernel
     /// The routine for <paramref name="variant"/> (System V, rdi = <see cref="Arguments"/>*): the pieces of
     /// <c>AmxInt8Kernel.Code.cs</c>, with what differs between the variants and the loops' jumps.
     /// </summary>
-    internal static byte[] Code(Variant variant)
+    private static byte[] Code(Variant variant)
     {
         var inPlace = variant == Variant.InPlace;
         var code = new List<byte>(1024);
