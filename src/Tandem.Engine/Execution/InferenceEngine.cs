@@ -147,7 +147,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var seed = request.Sampling.Seed ?? (ulong)Random.Shared.NextInt64();
         var sampler = new Sampler(request.Sampling, Config.VocabSize, [.. request.PromptTokens], seed);
-        var sequence = new Sequence(request, sampler, events.Writer, Interlocked.Increment(ref _arrivals), MaxBlocks(request));
+        var sequence = new Sequence(request, sampler, events.Writer, Interlocked.Increment(ref _arrivals), MaxBlocks(request)) { SubmittedAt = _time.GetTimestamp() };
         var handle = new RequestHandle(request.Id, events.Reader, this);
         if (!_commands.Writer.TryWrite(new EngineCommand.Submit(sequence)))
         {
@@ -360,8 +360,16 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     private void Step()
     {
         _batch.Clear();
+        var started = _time.GetTimestamp();
         foreach (var (sequence, count) in _plan.Entries)
         {
+            if (sequence.FirstIteration < 0)
+            {
+                sequence.FirstScheduledAt = started;
+                sequence.FirstIteration = _steps;
+            }
+
+            sequence.LastIteration = _steps;
             var tokens = CollectionsMarshal.AsSpan(sequence.Tokens).Slice(sequence.Computed, count);
             _batch.AddSequence(sequence.Blocks, tokens, sequence.Computed, wantLogits: sequence.Computed + count == sequence.Tokens.Count);
         }
@@ -385,6 +393,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         }
 
         _steps++;
+        var ended = _time.GetTimestamp();
         var vocab = Config.VocabSize;
         var row = 0;
         foreach (var (sequence, count) in _plan.Entries)
@@ -403,6 +412,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             var sampled = sequence.Sampler.Sample(_logits.AsSpan(row * vocab, vocab));
             row++;
             sequence.Tokens.Add(sampled.TokenId);
+            sequence.FirstTokenAt = sequence.FirstTokenAt == 0 ? ended : sequence.FirstTokenAt;
+            sequence.LastTokenAt = ended;
             _generatedTokens++;
             // A reader that falls behind makes its unbounded channel buffer events (allocating as it
             // grows): that is the reader's backlog, not the step's work, so it is not counted.
@@ -436,6 +447,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     /// <summary>Ends a sequence that is no longer in the scheduler: hold or free its blocks, send the final event.</summary>
     private void Finish(Sequence sequence, FinishReason reason, string? message = null)
     {
+        var metrics = sequence.Metrics();
         if (reason == FinishReason.ContextDone)
         {
             _held.Hold(sequence.Id, sequence.Blocks, sequence.Computed, _time.GetUtcNow() + _options.HeldKvTimeout);
@@ -447,12 +459,12 @@ public sealed partial class InferenceEngine : IAsyncDisposable
 
         _active.Remove(sequence.Id);
         EngineLog.Finished(_logger, sequence.Id, reason, sequence.PromptLength, sequence.Generated);
-        Complete(sequence, reason, message);
+        Complete(sequence, reason, message, metrics);
     }
 
-    private static void Complete(Sequence sequence, FinishReason reason, string? message)
+    private static void Complete(Sequence sequence, FinishReason reason, string? message, RequestMetrics? metrics = null)
     {
-        sequence.Events.TryWrite(GenerationEvent.Final(reason, message));
+        sequence.Events.TryWrite(GenerationEvent.Final(reason, message, metrics));
         sequence.Events.TryComplete();
     }
 

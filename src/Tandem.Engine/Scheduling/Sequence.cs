@@ -56,4 +56,20 @@ internal sealed class Sequence
     public bool AwaitingImport { get; set; }
 
     public int Preemptions { get; set; }
+
+    /// <summary>Engine timestamps and steps for the request's metrics (<see cref="RequestMetrics"/>); 0 / -1 until they happen.</summary>
+    public long SubmittedAt { get; init; }
+
+    public long FirstScheduledAt { get; set; }
+
+    public long FirstTokenAt { get; set; }
+
+    public long LastTokenAt { get; set; }
+
+    public long FirstIteration { get; set; } = -1;
+
+    public long LastIteration { get; set; } = -1;
+
+    /// <summary>The metrics so far, with the blocks it holds now.</summary>
+    public RequestMetrics Metrics() => new(SubmittedAt, FirstScheduledAt, FirstTokenAt, LastTokenAt, FirstIteration, LastIteration, Blocks.Count);
 }
