@@ -15,6 +15,7 @@ internal sealed class ServerState
         ServedModelName = settings.ServedModelName ?? settings.Model;
         DirectoryName = Path.GetFileName(model.Directory.TrimEnd('/'));
         Created = time.GetUtcNow().ToUnixTimeSeconds();
+        PerfMetrics = new PerfMetricsStore(settings.ReturnPerfMetrics ? settings.PerfMetricsMaxRequests : 0, time);
     }
 
     public LocalModel Model { get; }
@@ -24,6 +25,9 @@ internal sealed class ServerState
     public TimeProvider Time { get; }
 
     public ServerMetrics Metrics { get; } = new();
+
+    /// <summary>Finished requests' timings for <c>GET /perf_metrics</c> (keeps none unless return_perf_metrics and perf_metrics_max_requests are set).</summary>
+    public PerfMetricsStore PerfMetrics { get; }
 
     /// <summary>Set once at startup, before the first request.</summary>
     public Disaggregation.DisaggregationService Disaggregation { get; set; } = null!;

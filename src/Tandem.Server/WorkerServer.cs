@@ -177,6 +177,9 @@ public static class WorkerServer
         app.MapGet("/version", InfoEndpoints.VersionAsync);
         app.MapGet("/server_info", info.ServerInfoAsync);
         app.MapGet("/metrics", info.MetricsAsync);
+        app.MapGet("/perf_metrics", info.PerfMetricsAsync);
+        app.MapGet("/steady_clock_offset", info.SteadyClockAsync);
+        app.MapPost("/steady_clock_offset", info.SetSteadyClockOffsetAsync);
         app.MapFallback(context => HttpResponses.WriteErrorAsync(
             context.Response, ErrorResponse.NotFound($"No route {context.Request.Method} {context.Request.Path}.")));
         return app;

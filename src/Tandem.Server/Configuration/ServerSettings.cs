@@ -66,6 +66,12 @@ public sealed record ServerSettings
     /// <summary>Most requests waiting to be scheduled; more are answered 429.</summary>
     public int MaxWaitingRequests { get; init; } = 1024;
 
+    /// <summary><c>return_perf_metrics</c>: keep per-request timings and KV metrics for <c>GET /perf_metrics</c>.</summary>
+    public bool ReturnPerfMetrics { get; init; }
+
+    /// <summary><c>perf_metrics_max_requests</c>: how many finished requests' metrics <c>GET /perf_metrics</c> keeps (oldest dropped); 0 keeps none.</summary>
+    public int PerfMetricsMaxRequests { get; init; }
+
     /// <summary>Model name clients use; null = the model argument's directory name.</summary>
     public string? ServedModelName { get; init; }
 

@@ -111,6 +111,13 @@ public static class ServerSettingsLoader
             draft.Warnings.Add("kv_cache_config.enable_block_reuse: block reuse is not implemented yet; every request computes its whole prompt");
         }
 
+        if (settings.ReturnPerfMetrics != (settings.PerfMetricsMaxRequests > 0))
+        {
+            draft.Warnings.Add(settings.ReturnPerfMetrics
+                ? "return_perf_metrics is true but perf_metrics_max_requests is 0: GET /perf_metrics keeps no request; set perf_metrics_max_requests"
+                : "perf_metrics_max_requests is set but return_perf_metrics is false: GET /perf_metrics keeps no request; set return_perf_metrics: true");
+        }
+
         if (settings.KvCacheMaxTokens is { } maxTokens && maxTokens < settings.TokensPerBlock)
         {
             draft.Problem("kv_cache_config.max_tokens", $"must hold at least one block of {settings.TokensPerBlock} tokens (kv_cache_config.tokens_per_block), got {maxTokens}");

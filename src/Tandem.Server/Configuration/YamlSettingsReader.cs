@@ -48,6 +48,8 @@ internal static class YamlSettingsReader
         ["threads"] = Scalar(SettingValues.Integer(1, 1024), (s, v) => s with { Threads = (int)v }),
         ["quantization"] = Scalar(SettingValues.Quantization, (s, v) => s with { Quantization = v }),
         ["max_waiting_requests"] = Scalar(SettingValues.Integer(0, int.MaxValue), (s, v) => s with { MaxWaitingRequests = (int)v }),
+        ["return_perf_metrics"] = Scalar(SettingValues.Boolean, (s, v) => s with { ReturnPerfMetrics = v }),
+        ["perf_metrics_max_requests"] = Scalar(SettingValues.Integer(0, 1_000_000), (s, v) => s with { PerfMetricsMaxRequests = (int)v }),
         ["kv_cache_config"] = Section(KvCacheKeys, IgnoredSettings.KvCacheConfig),
         ["cache_transceiver_config"] = Section(CacheTransceiverKeys, IgnoredSettings.CacheTransceiverConfig),
     };

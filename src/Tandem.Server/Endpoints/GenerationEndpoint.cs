@@ -5,6 +5,7 @@ using Tandem.Contracts;
 using Tandem.Engine.Execution;
 using Tandem.Server.Generation;
 using Tandem.Server.Http;
+using Tandem.Server.Metrics;
 using FinishReason = Tandem.Contracts.FinishReason;
 
 namespace Tandem.Server.Endpoints;
@@ -16,7 +17,10 @@ namespace Tandem.Server.Endpoints;
 /// </summary>
 internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 {
-    private readonly record struct ResponseExtras(long ContextRequestId, bool Recomputed, IPAddress? ArrivedOn);
+    private readonly record struct ResponseExtras(long ContextRequestId, bool Recomputed, IPAddress? ArrivedOn, long Arrival, KvPull? Pull);
+
+    /// <summary>A generation-only leg's pulled cache: bytes, and when the pull started and ended (TimeProvider timestamps).</summary>
+    private readonly record struct KvPull(long Bytes, long Start, long End);
 
     private const long MaxBodyBytes = 64L << 20;
 
@@ -26,6 +30,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 
     private async Task HandleAsync(HttpContext context, bool chat)
     {
+        var arrival = state.Time.GetTimestamp();
         var body = await HttpResponses.ReadBodyAsync(context.Request, MaxBodyBytes).ConfigureAwait(false);
         if (body is null)
         {
@@ -55,8 +60,10 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         }
 
         var recomputed = false;
+        KvPull? pull = null;
         if (plan!.Type == RequestType.GenerationOnly)
         {
+            var pullStart = state.Time.GetTimestamp();
             var kv = await state.Disaggregation.PullAsync(plan.Disaggregated!, requestId, context.RequestAborted).ConfigureAwait(false);
             if (kv.Error is not null)
             {
@@ -65,6 +72,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             }
 
             recomputed = kv.Recomputed;
+            pull = kv.Snapshot is { } snapshot ? new KvPull(snapshot.Data.LongLength, pullStart, state.Time.GetTimestamp()) : null;
             plan = plan with { Request = plan.Request with { ImportedKv = kv.Snapshot } };
         }
 
@@ -82,7 +90,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         }
 
         var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
-        var extras = new ResponseExtras(contextRequestId, recomputed, context.Connection.LocalIpAddress);
+        var extras = new ResponseExtras(contextRequestId, recomputed, context.Connection.LocalIpAddress, arrival, pull);
         var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), state.ServedModelName);
         var latency = new LatencyTracker(state.Metrics, state.Time);
         try
@@ -118,7 +126,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             latency.Token,
             context.RequestAborted).ConfigureAwait(false);
         latency.Finished();
-        if (Finished(result, header.Id) is not { } reason)
+        if (Finished(result, header.Id, plan, latency, extras) is not { } reason)
         {
             if (!context.RequestAborted.IsCancellationRequested)
             {
@@ -158,7 +166,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             aborted).ConfigureAwait(false);
         latency.Finished();
 
-        if (Finished(result, header.Id) is { } reason)
+        if (Finished(result, header.Id, plan, latency, extras) is { } reason)
         {
             format.WriteFinish(output, header, reason, ChoiceParams(plan, result, extras));
             if (plan.IncludeUsage)
@@ -209,8 +217,8 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             : null;
     }
 
-    /// <summary>Records the outcome; returns the OpenAI finish reason, or null when the request did not complete.</summary>
-    private FinishReason? Finished(RunResult result, string requestId)
+    /// <summary>Records the outcome (and, for a completed request, its perf metrics); returns the OpenAI finish reason, or null when the request did not complete.</summary>
+    private FinishReason? Finished(RunResult result, string requestId, GenerationPlan plan, LatencyTracker latency, ResponseExtras extras)
     {
         FinishReason? reason = result.FinishReason switch
         {
@@ -229,6 +237,18 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         if (result.EngineReason == Engine.Execution.FinishReason.Failed)
         {
             ServerLog.EngineFailure(logger, requestId, result.Message);
+        }
+
+        if (reason is not null && result.EngineMetrics is { } engine)
+        {
+            long? ctxRequestId = plan.Type switch
+            {
+                RequestType.ContextOnly => extras.ContextRequestId,
+                RequestType.GenerationOnly => plan.Disaggregated?.CtxRequestId,
+                _ => null,
+            };
+            state.PerfMetrics.Add(new FinishedRequest(
+                requestId, ctxRequestId, extras.Arrival, latency.FirstToken, engine, extras.Pull?.Bytes, extras.Pull?.Start ?? 0, extras.Pull?.End ?? 0));
         }
 
         return reason;

@@ -1,10 +1,12 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Tandem.Contracts;
 using Tandem.Engine.Execution;
 using Tandem.Engine.Sampling;
 using Tandem.Server.Http;
+using Tandem.Server.Metrics;
 
 namespace Tandem.Server.Endpoints;
 
@@ -95,6 +97,41 @@ internal sealed class InfoEndpoints(ServerState state)
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await state.Metrics.WriteAsync(context.Response.Body, stats, context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>The finished requests kept since the last call (drained); [] unless return_perf_metrics and perf_metrics_max_requests are set.</summary>
+    public Task PerfMetricsAsync(HttpContext context) =>
+        HttpResponses.WriteJsonAsync(context.Response, state.PerfMetrics.Drain(), ServerJsonContext.Default.ListPerfMetricsItem);
+
+    /// <summary>GET /steady_clock_offset: the NTP-style reading the disaggregated server aligns its clock with.</summary>
+    public Task SteadyClockAsync(HttpContext context)
+    {
+        var received = state.PerfMetrics.Now();
+        return HttpResponses.WriteJsonAsync(context.Response, new SteadyClockReading(received, state.PerfMetrics.Now()), ServerJsonContext.Default.SteadyClockReading);
+    }
+
+    /// <summary>POST /steady_clock_offset <c>{"offset": seconds}</c>: added to every timestamp /perf_metrics reports from now on.</summary>
+    public async Task SetSteadyClockOffsetAsync(HttpContext context)
+    {
+        var body = await HttpResponses.ReadBodyAsync(context.Request, 4096).ConfigureAwait(false);
+        SteadyClockOffset? parsed = null;
+        try
+        {
+            parsed = body is null ? null : JsonSerializer.Deserialize(body, ServerJsonContext.Default.SteadyClockOffset);
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (parsed?.Offset is not { } offset || !double.IsFinite(offset))
+        {
+            await HttpResponses.WriteErrorAsync(context.Response, ErrorResponse.InvalidRequest("The body must be a JSON object {\"offset\": <seconds>} with a finite number.")).ConfigureAwait(false);
+            return;
+        }
+
+        state.PerfMetrics.Offset = offset;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("{}", context.RequestAborted).ConfigureAwait(false);
+    }
 }
 
 internal sealed record VersionInfo(string Version);
@@ -112,4 +149,7 @@ internal sealed record LoadInfo(int Running, int Waiting, int HeldForTransfer);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(VersionInfo))]
 [JsonSerializable(typeof(ServerInfo))]
+[JsonSerializable(typeof(List<PerfMetricsItem>))]
+[JsonSerializable(typeof(SteadyClockReading))]
+[JsonSerializable(typeof(SteadyClockOffset))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

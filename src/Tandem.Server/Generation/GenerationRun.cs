@@ -18,7 +18,8 @@ internal sealed record RunResult(
     int CompletionTokens,
     IReadOnlyList<int> GeneratedTokenIds,
     Engine.Execution.FinishReason EngineReason,
-    string? Message);
+    string? Message,
+    RequestMetrics? EngineMetrics = null);
 
 /// <summary>
 /// Turns a submitted request's token events into text deltas: streaming detokenization (a UTF-8
@@ -34,7 +35,7 @@ internal static class GenerationRun
         IReadOnlyList<string> stops,
         bool wantLogprobs,
         Func<TextDelta, ValueTask> onDelta,
-        Action? onToken,
+        Action<bool>? onToken,
         CancellationToken cancellationToken)
     {
         var tokenizer = model.Tokenizer;
@@ -50,7 +51,7 @@ internal static class GenerationRun
             {
                 if (matcher.Matched)
                 {
-                    return new RunResult("stop", promptTokens, generated.Count, generated, Engine.Execution.FinishReason.Stop, null);
+                    return new RunResult("stop", promptTokens, generated.Count, generated, Engine.Execution.FinishReason.Stop, null, e.Metrics);
                 }
 
                 var rest = matcher.Push(detokenizer.Flush()) + matcher.Flush();
@@ -59,7 +60,7 @@ internal static class GenerationRun
                     await onDelta(new TextDelta(rest, Snapshot(pending))).ConfigureAwait(false);
                 }
 
-                return new RunResult(OpenAiReason(e.Finish), promptTokens, generated.Count, generated, e.Finish, e.Message);
+                return new RunResult(OpenAiReason(e.Finish), promptTokens, generated.Count, generated, e.Finish, e.Message, e.Metrics);
             }
 
             if (matcher.Matched)
@@ -68,7 +69,7 @@ internal static class GenerationRun
             }
 
             generated.Add(e.TokenId);
-            onToken?.Invoke();
+            onToken?.Invoke(e.Imported);
             var piece = model.IsEndOfSequence(e.TokenId) ? string.Empty : detokenizer.Append(e.TokenId);
             if (wantLogprobs)
             {

@@ -17,9 +17,21 @@ internal sealed class LatencyTracker
         _arrival = time.GetTimestamp();
     }
 
-    public void Token()
+    /// <summary>
+    /// The TimeProvider timestamp of the first token the server got from this engine's sampling (a
+    /// generation-only request's given first tokens do not count); 0 before it.
+    /// </summary>
+    public long FirstToken { get; private set; }
+
+    /// <summary>A token arrived; <paramref name="imported"/> for a generation-only request's given first tokens.</summary>
+    public void Token(bool imported)
     {
         var now = _time.GetTimestamp();
+        if (!imported && FirstToken == 0)
+        {
+            FirstToken = now;
+        }
+
         if (_last == 0)
         {
             _metrics.TimeToFirstToken.Observe(_time.GetElapsedTime(_arrival, now).TotalSeconds);

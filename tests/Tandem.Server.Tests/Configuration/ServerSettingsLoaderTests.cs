@@ -164,6 +164,25 @@ public sealed class ServerSettingsLoaderTests
     }
 
     [Fact]
+    public void PerfMetricsSettingsAreReadAndAHalfSetPairIsWarnedAbout()
+    {
+        var both = Loading.Run("return_perf_metrics: true\nperf_metrics_max_requests: 100\n");
+        Assert.True(both.IsValid, string.Join(Environment.NewLine, both.Problems));
+        Assert.True(both.Settings!.ReturnPerfMetrics);
+        Assert.Equal(100, both.Settings.PerfMetricsMaxRequests);
+        Assert.Empty(both.Warnings);
+
+        var onlySwitch = Loading.Run("return_perf_metrics: true\n");
+        Assert.Contains(onlySwitch.Warnings, w => w.Contains("perf_metrics_max_requests is 0", StringComparison.Ordinal));
+        var onlySize = Loading.Run("perf_metrics_max_requests: 5\n");
+        Assert.Contains(onlySize.Warnings, w => w.Contains("return_perf_metrics is false", StringComparison.Ordinal));
+
+        var wrong = Loading.Run("perf_metrics_max_requests: lots\n");
+        Assert.False(wrong.IsValid);
+        Assert.Contains(wrong.Problems, p => p.ToString().Contains("perf_metrics_max_requests", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void GpuOnlyKeysAreWarningsThatNameEachKey()
     {
         const string yaml = """
@@ -175,7 +194,6 @@ public sealed class ServerSettingsLoaderTests
             print_iter_log: true
             enable_chunked_prefill: true
             enable_iter_perf_stats: true
-            return_perf_metrics: true
             kv_cache_config:
               dtype: fp8
               enable_block_reuse: false
@@ -188,7 +206,7 @@ public sealed class ServerSettingsLoaderTests
         string[] ignored =
         [
             "disable_overlap_scheduler", "cuda_graph_config", "enable_attention_dp", "print_iter_log", "enable_chunked_prefill",
-            "enable_iter_perf_stats", "return_perf_metrics", "kv_cache_config.dtype", "cache_transceiver_config.transceiver_runtime",
+            "enable_iter_perf_stats", "kv_cache_config.dtype", "cache_transceiver_config.transceiver_runtime",
         ];
         Assert.Equal(ignored.Length, result.Warnings.Count);
         foreach (var key in ignored)

@@ -104,7 +104,7 @@ public class WorkerLegsTests
         Assert.Contains("generation server", await refusedByGen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
-    internal static async Task<Worker> StartAsync(ServerRole role, KvTransferFailurePolicy policy = KvTransferFailurePolicy.Recompute)
+    internal static async Task<Worker> StartAsync(ServerRole role, KvTransferFailurePolicy policy = KvTransferFailurePolicy.Recompute, Func<ServerSettings, ServerSettings>? adjust = null)
     {
         var settings = WorkerFixture.Settings(Model) with
         {
@@ -112,7 +112,7 @@ public class WorkerLegsTests
             ServerRole = role,
             CacheTransceiver = new CacheTransceiverSettings { FailurePolicy = policy, KvTransferTimeoutMs = 10_000 },
         };
-        var running = await WorkerServer.StartAsync(settings);
+        var running = await WorkerServer.StartAsync(adjust is null ? settings : adjust(settings));
         return new Worker(running, new HttpClient { BaseAddress = running.Address, Timeout = TimeSpan.FromSeconds(60) });
     }
 
@@ -161,7 +161,7 @@ public class WorkerLegsTests
         return (contextAnswer, text);
     }
 
-    private static async Task<string> TextAsync(Worker worker, string path, JsonObject request, bool stream)
+    internal static async Task<string> TextAsync(Worker worker, string path, JsonObject request, bool stream)
     {
         var chat = path.Contains("chat", StringComparison.Ordinal);
         if (!stream)
@@ -189,7 +189,7 @@ public class WorkerLegsTests
         throw new InvalidOperationException("no [DONE]");
     }
 
-    private static async Task<JsonObject> PostAsync(Worker worker, string path, JsonObject request)
+    internal static async Task<JsonObject> PostAsync(Worker worker, string path, JsonObject request)
     {
         using var response = await Send(worker, path, request);
         var body = await response.Content.ReadAsStringAsync();
@@ -197,12 +197,12 @@ public class WorkerLegsTests
         return JsonNode.Parse(body)!.AsObject();
     }
 
-    private static Task<HttpResponseMessage> Send(Worker worker, string path, JsonObject request) =>
+    internal static Task<HttpResponseMessage> Send(Worker worker, string path, JsonObject request) =>
         worker.Http.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") },
             HttpCompletionOption.ResponseHeadersRead);
 
-    private static async Task AssertIdleAsync(params Worker[] workers)
+    internal static async Task AssertIdleAsync(params Worker[] workers)
     {
         foreach (var worker in workers)
         {
