@@ -10,41 +10,38 @@ namespace Tandem.Server.Endpoints;
 /// <summary><c>/v1/chat/completions</c>: <c>chat.completion</c> objects with an assistant message.</summary>
 internal sealed class ChatFormat(Tokenizer tokenizer) : ResponseFormat
 {
-    public override void WriteStart(IBufferWriter<byte> output, in ResponseHeader header, GenerationPlan plan) =>
-        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = 0, Delta = new ChatDelta { Role = "assistant", Content = string.Empty } }));
+    public override void WriteStart(IBufferWriter<byte> output, in ResponseHeader header, GenerationPlan plan, int index) =>
+        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = index, Delta = new ChatDelta { Role = "assistant", Content = string.Empty } }));
 
-    public override void WriteDelta(IBufferWriter<byte> output, in ResponseHeader header, TextDelta delta, int textOffset) =>
+    public override void WriteDelta(IBufferWriter<byte> output, in ResponseHeader header, TextDelta delta, int textOffset, int index) =>
         ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice
         {
-            Index = 0,
+            Index = index,
             Delta = new ChatDelta { Content = delta.Text },
             Logprobs = delta.Tokens.Count > 0 ? LogprobsMapper.Chat(delta.Tokens, tokenizer) : null,
         }));
 
-    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason, DisaggregatedParams? disaggregated) =>
-        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = 0, Delta = new ChatDelta(), FinishReason = reason, DisaggregatedParams = disaggregated }));
+    public override void WriteFinish(IBufferWriter<byte> output, in ResponseHeader header, FinishReason reason, DisaggregatedParams? disaggregated, int index) =>
+        ServerSentEvents.Write(output, Chunk(header, new ChatChunkChoice { Index = index, Delta = new ChatDelta(), FinishReason = reason, DisaggregatedParams = disaggregated }));
 
     public override void WriteUsage(IBufferWriter<byte> output, in ResponseHeader header, Usage usage) =>
         ServerSentEvents.Write(output, new ChatCompletionChunk { Id = header.Id, Created = header.Created, Model = header.Model, Choices = [], Usage = usage });
 
-    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, string text, IReadOnlyList<GeneratedToken> tokens, FinishReason? reason, Usage usage, DisaggregatedParams? disaggregated, IReadOnlyList<int>? promptTokenIds)
+    public override Task WriteWholeAsync(HttpResponse response, ResponseHeader header, GenerationPlan plan, IReadOnlyList<ChoiceOutput> choices, Usage usage, IReadOnlyList<int>? promptTokenIds)
     {
         var result = new ChatCompletionResponse
         {
             Id = header.Id,
             Created = header.Created,
             Model = header.Model,
-            Choices =
-            [
-                new ChatChoice
-                {
-                    Index = 0,
-                    Message = new ChatResponseMessage { Content = text },
-                    FinishReason = reason,
-                    Logprobs = plan.Logprobs is null ? null : LogprobsMapper.Chat(tokens, tokenizer),
-                    DisaggregatedParams = disaggregated,
-                },
-            ],
+            Choices = [.. choices.Select((c, i) => new ChatChoice
+            {
+                Index = i,
+                Message = new ChatResponseMessage { Content = c.Text },
+                FinishReason = c.Reason,
+                Logprobs = plan.Logprobs is null ? null : LogprobsMapper.Chat(c.Tokens, tokenizer),
+                DisaggregatedParams = c.Disaggregated,
+            })],
             Usage = usage,
             PromptTokenIds = promptTokenIds,
         };

@@ -76,45 +76,80 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             plan = plan with { Request = plan.Request with { ImportedKv = kv.Snapshot } };
         }
 
-        var submitted = state.Model.Engine.Submit(plan!.Request);
-        if (!submitted.Accepted)
+        // One engine request per choice (OpenAI's n); a refusal of any cancels those already submitted.
+        var handles = new RequestHandle[plan!.Choices];
+        for (var i = 0; i < handles.Length; i++)
         {
-            var refusal = submitted.Error switch
+            var submitted = state.Model.Engine.Submit(plan.ChoiceRequest(i));
+            if (!submitted.Accepted)
             {
-                SubmitError.QueueFull => ErrorResponse.RateLimited($"The server is busy: {submitted.Message}. Retry later."),
-                SubmitError.Stopped => ErrorResponse.ServiceUnavailable($"The server is shutting down: {submitted.Message}."),
-                _ => ErrorResponse.InvalidRequest(submitted.Message ?? "invalid request"),
-            };
-            await RefuseAsync(context, requestId, "rejected", refusal, submitted.Error == SubmitError.QueueFull ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
-            return;
+                foreach (var handle in handles.AsSpan(0, i))
+                {
+                    handle.Cancel();
+                }
+
+                var refusal = submitted.Error switch
+                {
+                    SubmitError.QueueFull => ErrorResponse.RateLimited($"The server is busy: {submitted.Message}. Retry later."),
+                    SubmitError.Stopped => ErrorResponse.ServiceUnavailable($"The server is shutting down: {submitted.Message}."),
+                    _ => ErrorResponse.InvalidRequest(submitted.Message ?? "invalid request"),
+                };
+                await RefuseAsync(context, requestId, "rejected", refusal, submitted.Error == SubmitError.QueueFull ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
+                return;
+            }
+
+            handles[i] = submitted.Handle!;
         }
 
         var format = chat ? (ResponseFormat)new ChatFormat(state.Model.Tokenizer) : new CompletionFormat(state.Model.Tokenizer);
         var extras = new ResponseExtras(contextRequestId, recomputed, context.Connection.LocalIpAddress, arrival, pull);
         var header = new ResponseHeader(requestId, state.Time.GetUtcNow().ToUnixTimeSeconds(), state.ServedModelName);
-        var latency = new LatencyTracker(state.Metrics, state.Time);
         try
         {
             if (plan.Stream)
             {
-                await StreamAsync(context, plan, submitted.Handle!, format, header, latency, extras).ConfigureAwait(false);
+                await StreamAsync(context, plan, handles, format, header, extras).ConfigureAwait(false);
             }
             else
             {
-                await CollectAsync(context, plan, submitted.Handle!, format, header, latency, extras).ConfigureAwait(false);
+                await CollectAsync(context, plan, handles, format, header, extras).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            submitted.Handle!.Cancel();
+            foreach (var handle in handles)
+            {
+                handle.Cancel();
+            }
+
             ServerLog.ClientGone(logger, requestId);
         }
     }
 
-    private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency, ResponseExtras extras)
+    private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle[] handles, ResponseFormat format, ResponseHeader header, ResponseExtras extras)
+    {
+        var runs = await Task.WhenAll(handles.Select((handle, index) => CollectChoiceAsync(context, plan, handle, index, header, extras))).ConfigureAwait(false);
+        if (runs.FirstOrDefault(r => r.Reason is null) is { Result: { } failed })
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await HttpResponses.WriteErrorAsync(context.Response, FailureResponse(failed)).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var choices = runs.Select(r => new ChoiceOutput(r.Text, r.Tokens, r.Reason!.Value, ChoiceParams(plan, r.Result, extras))).ToList();
+        var promptIds = plan.Type == RequestType.ContextOnly ? plan.Request.PromptTokens : null;
+        await format.WriteWholeAsync(context.Response, header, plan, choices, TotalUsage(runs.Select(r => r.Result)), promptIds).ConfigureAwait(false);
+    }
+
+    private async Task<(RunResult Result, FinishReason? Reason, string Text, List<GeneratedToken> Tokens)> CollectChoiceAsync(
+        HttpContext context, GenerationPlan plan, RequestHandle handle, int index, ResponseHeader header, ResponseExtras extras)
     {
         var text = new System.Text.StringBuilder();
         var tokens = new List<GeneratedToken>();
+        var latency = new LatencyTracker(state.Metrics, state.Time);
         var result = await GenerationRun.RunAsync(
             state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
             delta =>
@@ -126,22 +161,10 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
             latency.Token,
             context.RequestAborted).ConfigureAwait(false);
         latency.Finished();
-        if (Finished(result, header.Id, plan, latency, extras) is not { } reason)
-        {
-            if (!context.RequestAborted.IsCancellationRequested)
-            {
-                await HttpResponses.WriteErrorAsync(context.Response, FailureResponse(result)).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        var choiceParams = ChoiceParams(plan, result, extras);
-        var promptIds = plan.Type == RequestType.ContextOnly ? plan.Request.PromptTokens : null;
-        await format.WriteWholeAsync(context.Response, header, plan, text.ToString(), tokens, reason, Usage.Create(result.PromptTokens, result.CompletionTokens), choiceParams, promptIds).ConfigureAwait(false);
+        return (result, Finished(result, plan.ChoiceRequest(index).Id, plan, latency, extras), text.ToString(), tokens);
     }
 
-    private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle handle, ResponseFormat format, ResponseHeader header, LatencyTracker latency, ResponseExtras extras)
+    private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle[] handles, ResponseFormat format, ResponseHeader header, ResponseExtras extras)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -150,41 +173,77 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         response.Headers["X-Accel-Buffering"] = "no";
         var output = response.BodyWriter;
         var aborted = context.RequestAborted;
-        format.WriteStart(output, header, plan);
+        for (var index = 0; index < handles.Length; index++)
+        {
+            format.WriteStart(output, header, plan, index);
+        }
+
         await output.FlushAsync(aborted).ConfigureAwait(false);
 
-        var offset = plan.EchoText?.Length ?? 0;
-        var result = await GenerationRun.RunAsync(
-            state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
-            async delta =>
-            {
-                format.WriteDelta(output, header, delta, offset);
-                offset += delta.Text.Length;
-                await output.FlushAsync(aborted).ConfigureAwait(false);
-            },
-            latency.Token,
-            aborted).ConfigureAwait(false);
-        latency.Finished();
-
-        if (Finished(result, header.Id, plan, latency, extras) is { } reason)
+        // The choices run side by side; their chunks share one stream, one writer at a time.
+        using var gate = new SemaphoreSlim(1, 1);
+        async ValueTask WriteAsync(Action write)
         {
-            format.WriteFinish(output, header, reason, ChoiceParams(plan, result, extras));
-            if (plan.IncludeUsage)
+            await gate.WaitAsync(aborted).ConfigureAwait(false);
+            try
             {
-                format.WriteUsage(output, header, Usage.Create(result.PromptTokens, result.CompletionTokens));
+                write();
+                await output.FlushAsync(aborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
             }
         }
-        else if (aborted.IsCancellationRequested)
+
+        async Task<(RunResult Result, FinishReason? Reason)> StreamChoiceAsync(RequestHandle handle, int index)
         {
-            return;
+            var offset = plan.EchoText?.Length ?? 0;
+            var latency = new LatencyTracker(state.Metrics, state.Time);
+            var result = await GenerationRun.RunAsync(
+                state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
+                async delta =>
+                {
+                    var at = offset;
+                    offset += delta.Text.Length;
+                    await WriteAsync(() => format.WriteDelta(output, header, delta, at, index)).ConfigureAwait(false);
+                },
+                latency.Token,
+                aborted).ConfigureAwait(false);
+            latency.Finished();
+            var reason = Finished(result, plan.ChoiceRequest(index).Id, plan, latency, extras);
+            if (reason is { } finish)
+            {
+                await WriteAsync(() => format.WriteFinish(output, header, finish, ChoiceParams(plan, result, extras), index)).ConfigureAwait(false);
+            }
+
+            return (result, reason);
         }
-        else
+
+        var runs = await Task.WhenAll(handles.Select(StreamChoiceAsync)).ConfigureAwait(false);
+        if (runs.FirstOrDefault(r => r.Reason is null) is { Result: { } failed })
         {
-            ServerSentEvents.Write(output, FailureResponse(result));
+            if (aborted.IsCancellationRequested)
+            {
+                return;
+            }
+
+            ServerSentEvents.Write(output, FailureResponse(failed));
+        }
+        else if (plan.IncludeUsage)
+        {
+            format.WriteUsage(output, header, TotalUsage(runs.Select(r => r.Result)));
         }
 
         ServerSentEvents.WriteDone(output);
         await output.FlushAsync(aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The prompt once, the completion tokens of every choice.</summary>
+    private static Usage TotalUsage(IEnumerable<RunResult> results)
+    {
+        var all = results.ToList();
+        return Usage.Create(all[0].PromptTokens, all.Sum(r => r.CompletionTokens));
     }
 
     /// <summary>

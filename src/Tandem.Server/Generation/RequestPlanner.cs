@@ -78,9 +78,17 @@ internal static class RequestPlanner
             return ErrorResponse.ModelNotFound(request.Model);
         }
 
-        if (request.N is > 1)
+        if (request.N is > 1 and var n)
         {
-            return ErrorResponse.InvalidRequest($"n = {request.N} is not supported: this server returns one choice per request; send {request.N} requests (with different seeds) instead.", "n");
+            if (request.DisaggregatedParams is not null)
+            {
+                return ErrorResponse.InvalidRequest($"n = {n} is not supported on a disaggregated leg (disaggregated_params): each leg carries one choice.", "n");
+            }
+
+            if (n > state.Settings.MaxBatchSize)
+            {
+                return ErrorResponse.InvalidRequest($"n = {n} is more choices than this server runs at once (max_batch_size {state.Settings.MaxBatchSize}).", "n");
+            }
         }
 
         if (request.DisaggregatedParams is { } disaggregated)
@@ -149,7 +157,8 @@ internal static class RequestPlanner
             type != RequestType.ContextOnly && (request.Stream ?? false),
             request.StreamOptions?.IncludeUsage ?? false,
             echo,
-            disaggregated);
+            disaggregated,
+            request.N ?? 1);
         return (plan, null);
     }
 }

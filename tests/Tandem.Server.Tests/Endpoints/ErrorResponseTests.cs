@@ -19,7 +19,7 @@ public class ErrorResponseTests(WorkerFixture worker) : IClassFixture<WorkerFixt
         { "/v1/completions", """{"model":"stories260K","prompt":"hi","temperature":-1}""", 400, "temperature", "temperature" },
         { "/v1/completions", """{"model":"stories260K","prompt":"hi","top_p":0}""", 400, "top_p", "top_p" },
         { "/v1/completions", """{"model":"stories260K","prompt":"hi","repetition_penalty":0,"min_p":2}""", 400, "min_p", "min_p" },
-        { "/v1/completions", """{"model":"stories260K","prompt":"hi","n":2}""", 400, "n = 2", "n" },
+        { "/v1/completions", """{"model":"stories260K","prompt":"hi","n":100000}""", 400, "n = 100000", "n" },
         { "/v1/completions", """{"model":"stories260K","prompt":"hi","logprobs":50}""", 400, "logprobs", "logprobs" },
         { "/v1/completions", """{"model":"stories260K","prompt":[1, 99999]}""", 400, "outside the vocabulary", "prompt" },
         { "/v1/completions", """{"model":"stories260K","prompt":"hi","max_tokens":600}""", 400, "max_seq_len (512)", "max_tokens" },
