@@ -81,8 +81,8 @@ internal sealed class PerfMetricsCollector : IDisposable
         }
 
         var timeout = _state.Options.PerfMetricsTimeout;
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(timeout);
+        using var expiry = new CancellationTokenSource(timeout, _state.Time);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         string problem;
         try
         {
@@ -103,7 +103,7 @@ internal sealed class PerfMetricsCollector : IDisposable
                 problem = $"answered a JSON {json.RootElement.ValueKind}, not an array";
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             problem = $"no answer within {timeout.TotalSeconds:0.###} s";
         }

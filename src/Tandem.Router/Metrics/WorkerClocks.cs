@@ -39,8 +39,8 @@ internal sealed class WorkerClocks(HttpClient http, TimeProvider time, TimeSpan 
             return true;
         }
 
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(timeout);
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         string? problem;
         try
         {
@@ -57,7 +57,7 @@ internal sealed class WorkerClocks(HttpClient http, TimeProvider time, TimeSpan 
                 return true;
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             problem = $"no answer within {timeout.TotalSeconds:0.###} s";
         }
