@@ -10,6 +10,7 @@ using Tandem.Contracts;
 using Tandem.Router.Configuration;
 using Tandem.Router.Endpoints;
 using Tandem.Router.Forwarding;
+using Tandem.Router.Metrics;
 
 namespace Tandem.Router;
 
@@ -76,7 +77,8 @@ public static class DisaggregatedRouter
         })
         { Timeout = Timeout.InfiniteTimeSpan };
         var state = new RouterState(config, options, http, timeProvider ?? TimeProvider.System);
-        var app = Build(state, loggerFactory, logger);
+        var perfMetrics = new PerfMetricsCollector(state, logger);
+        var app = Build(state, perfMetrics, loggerFactory, logger);
         try
         {
             try
@@ -106,11 +108,12 @@ public static class DisaggregatedRouter
             RouterLog.Ready(
                 logger, url, config.ContextServers.NumInstances, contextPolicy,
                 config.GenerationServers.NumInstances, generationPolicy, config.Model ?? "(from the generation servers)");
-            return new RunningRouter(app, http, address, StartSummaryLog(state, logger));
+            return new RunningRouter(app, http, perfMetrics, address, StartSummaryLog(state, logger));
         }
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            perfMetrics.Dispose();
             http.Dispose();
             throw;
         }
@@ -126,7 +129,7 @@ public static class DisaggregatedRouter
             o.TimestampFormat = "HH:mm:ss.fff ";
         }));
 
-    private static WebApplication Build(RouterState state, ILoggerFactory loggerFactory, ILogger logger)
+    private static WebApplication Build(RouterState state, PerfMetricsCollector perfMetrics, ILoggerFactory loggerFactory, ILogger logger)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -182,6 +185,7 @@ public static class DisaggregatedRouter
         app.MapGet("/cluster_info", info.ClusterInfoAsync);
         app.MapGet("/version", InfoEndpoints.VersionAsync);
         app.MapGet("/metrics", info.MetricsAsync);
+        app.MapGet("/" + PerfMetricsCollector.Path, perfMetrics.HandleAsync);
         app.MapFallback(context => JsonResponses.WriteErrorAsync(
             context.Response, ErrorResponse.NotFound($"No route {context.Request.Method} {context.Request.Path}.")));
         return app;
@@ -221,12 +225,14 @@ public sealed class RunningRouter : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _http;
+    private readonly PerfMetricsCollector _perfMetrics;
     private readonly (Task Task, CancellationTokenSource Stop)? _summary;
 
-    internal RunningRouter(WebApplication app, HttpClient http, Uri address, (Task Task, CancellationTokenSource Stop)? summary)
+    internal RunningRouter(WebApplication app, HttpClient http, PerfMetricsCollector perfMetrics, Uri address, (Task Task, CancellationTokenSource Stop)? summary)
     {
         _app = app;
         _http = http;
+        _perfMetrics = perfMetrics;
         _summary = summary;
         Address = address;
     }
@@ -248,6 +254,7 @@ public sealed class RunningRouter : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        _perfMetrics.Dispose();
         _http.Dispose();
     }
 }

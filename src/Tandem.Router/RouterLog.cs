@@ -33,4 +33,13 @@ internal static partial class RouterLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metrics: context legs {ContextStarted} sent, {ContextCompleted} completed; generation legs {GenerationStarted} sent, {GenerationCompleted} completed; {Active} request(s) active")]
     public static partial void Summary(ILogger logger, long contextStarted, long contextCompleted, long generationStarted, long generationCompleted, long active);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Clock of {Server} aligned for /perf_metrics: offset {Offset:0.######} s, delay {Delay:0.######} s")]
+    public static partial void ClockAligned(ILogger logger, string server, double offset, double delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot align the clock of {Server} for /perf_metrics ({Reason}); its metrics are skipped until a later call aligns it")]
+    public static partial void ClockAlignFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "/perf_metrics of {Server} skipped: {Reason}")]
+    public static partial void PerfMetricsFetchFailed(ILogger logger, string server, string reason);
 }

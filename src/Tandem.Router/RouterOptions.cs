@@ -24,4 +24,7 @@ public sealed record RouterOptions
 
     /// <summary>How long one <c>/health</c> probe of a server may take.</summary>
     public TimeSpan HealthProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one worker call of <c>/perf_metrics</c> (its clock alignment, its fetch) may take before the worker is skipped.</summary>
+    public TimeSpan PerfMetricsTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -18,6 +18,9 @@ internal sealed class RouterState(RouterConfig config, RouterOptions options, Ht
 
     public RouterMetrics Metrics { get; } = new();
 
+    /// <summary>The records <c>/perf_metrics</c> joins with the workers' items; null when <c>perf_metrics_max_requests</c> is 0.</summary>
+    public PerfMetricsRecords? PerfRecords { get; } = config.PerfMetricsMaxRequests > 0 ? new PerfMetricsRecords(config.PerfMetricsMaxRequests) : null;
+
     public HttpClient Http { get; } = http;
 
     public UpstreamClient Upstream { get; } = new(http, options.RequestTimeout, time);

@@ -11,6 +11,9 @@ internal sealed record ContextAnswer(JsonObject Body, JsonObject Choice, JsonObj
 {
     public const string NotFinished = "not_finished";
 
+    /// <summary><c>ctx_request_id</c> when it is a JSON integer (as TensorRT-LLM and Tandem send it), else null.</summary>
+    public long? CtxRequestId => Params["ctx_request_id"] is JsonValue id && id.GetValueKind() == JsonValueKind.Number && id.TryGetValue<long>(out var value) ? value : null;
+
     /// <summary>True when the request ended at its first token (EOS, stop, max_tokens): the answer is the whole result.</summary>
     public bool Finished => FinishReason != NotFinished;
 

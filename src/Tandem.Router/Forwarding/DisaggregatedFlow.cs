@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Tandem.Contracts;
 using Tandem.Router.Endpoints;
+using Tandem.Router.Metrics;
 
 namespace Tandem.Router.Forwarding;
 
@@ -14,7 +15,9 @@ namespace Tandem.Router.Forwarding;
 ///            (generation_only + the context params + prompt_token_ids, stream as asked) ─▶ relay JSON or SSE
 /// </code>
 /// In aggregated mode (no context servers) the client's request goes whole to a generation server. The client's abort
-/// token bounds every upstream call, so a client that leaves cancels the leg in flight.
+/// token bounds every upstream call, so a client that leaves cancels the leg in flight. With
+/// <c>perf_metrics_max_requests</c> set, a request that reaches its generation leg's first token leaves a
+/// <see cref="PerfRecord"/> for <c>/perf_metrics</c>.
 /// </summary>
 internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
 {
@@ -28,11 +31,12 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
 
     private async Task HandleAsync(HttpContext context, bool chat)
     {
+        var arrival = state.Time.GetTimestamp();
         state.Metrics.RequestStarted();
         var outcome = "cancelled";
         try
         {
-            outcome = await RunAsync(context, chat).ConfigureAwait(false);
+            outcome = await RunAsync(context, chat, arrival).ConfigureAwait(false);
         }
         finally
         {
@@ -45,7 +49,7 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
         }
     }
 
-    private async Task<string> RunAsync(HttpContext context, bool chat)
+    private async Task<string> RunAsync(HttpContext context, bool chat, long arrival)
     {
         if (!state.Ready)
         {
@@ -110,10 +114,12 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
             return await AnswerFromContextAsync(context, request, answer, contextServer.Name).ConfigureAwait(false);
         }
 
-        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer).ConfigureAwait(false);
+        var perf = answer.CtxRequestId is { } ctxRequestId ? new PerfStart(contextServer.Name, ctxRequestId, arrival) : null;
+        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer, perf).ConfigureAwait(false);
     }
 
-    private async Task<string> GenerationAsync(HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer)
+    private async Task<string> GenerationAsync(
+        HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer, PerfStart? perf = null)
     {
         var (leg, failure) = await _sender.SendAsync(state.Cluster.Generation, request.Path, body, promptWeight, contextServer, context.RequestAborted).ConfigureAwait(false);
         if (leg is null)
@@ -131,9 +137,10 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
                 return statusOutcome;
             }
 
+            var firstToken = FirstTokenRecorder(perf, leg.Server.Name);
             var outcome = request.Stream
-                ? await relay.RelayStreamAsync(context, leg, request.Path).ConfigureAwait(false)
-                : await relay.RelayWholeAsync(context, leg, request.Path).ConfigureAwait(false);
+                ? await relay.RelayStreamAsync(context, leg, request.Path, firstToken).ConfigureAwait(false)
+                : await relay.RelayWholeAsync(context, leg, request.Path, firstToken).ConfigureAwait(false);
             if (outcome == "completed")
             {
                 state.Metrics.LegCompleted("generation", state.Time.GetElapsedTime(leg.StartTimestamp));
@@ -141,6 +148,18 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
 
             return outcome;
         }
+    }
+
+    /// <summary>What records the request for <c>/perf_metrics</c> when its first generated token arrives; null when not recorded.</summary>
+    private Action? FirstTokenRecorder(PerfStart? perf, string generationServer)
+    {
+        if (perf is null || state.PerfRecords is not { } records)
+        {
+            return null;
+        }
+
+        return () => records.Add(new PerfRecord(
+            perf.ContextServer, generationServer, perf.CtxRequestId, state.Time.Seconds(perf.ArrivalTimestamp), state.Time.NowSeconds()));
     }
 
     /// <summary>The request ended at its first token: the context answer is the result, as JSON or as a complete SSE stream.</summary>

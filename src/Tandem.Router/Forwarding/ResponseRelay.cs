@@ -57,7 +57,8 @@ internal sealed class ResponseRelay(LegSender sender)
         }
     }
 
-    public async Task<string> RelayWholeAsync(HttpContext context, Leg leg, string path)
+    /// <summary>Relays a whole answer; <paramref name="arrived"/> (if any) runs once it has been read, before it is relayed.</summary>
+    public async Task<string> RelayWholeAsync(HttpContext context, Leg leg, string path, Action? arrived = null)
     {
         var (body, failure) = await ReadAsync(leg, "generation", path).ConfigureAwait(false);
         if (failure is not null)
@@ -65,6 +66,8 @@ internal sealed class ResponseRelay(LegSender sender)
             await JsonResponses.WriteErrorAsync(context.Response, failure.ToErrorResponse()).ConfigureAwait(false);
             return Outcome(failure);
         }
+
+        arrived?.Invoke();
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = leg.Call.Response.Content.Headers.ContentType?.ToString() ?? "application/json";
@@ -75,9 +78,12 @@ internal sealed class ResponseRelay(LegSender sender)
     /// <summary>
     /// Copies the worker's SSE bytes to the client as they arrive, flushing each read. Once bytes went out the status
     /// cannot change: a failure mid-stream ends it with an error event and <c>[DONE]</c>, as a worker does.
+    /// <paramref name="firstContent"/> (if any) runs once: when the first chunk with generated content was read, else when
+    /// a stream without any ends well.
     /// </summary>
-    public async Task<string> RelayStreamAsync(HttpContext context, Leg leg, string path)
+    public async Task<string> RelayStreamAsync(HttpContext context, Leg leg, string path, Action? firstContent = null)
     {
+        var watch = firstContent is null ? null : new FirstContentWatch();
         var response = context.Response;
         var aborted = context.RequestAborted;
         StartEventStream(response);
@@ -90,9 +96,20 @@ internal sealed class ResponseRelay(LegSender sender)
                 int read;
                 while ((read = await upstream.ReadAsync(buffer, leg.Call.Token).ConfigureAwait(false)) > 0)
                 {
+                    if (watch?.Feed(buffer.AsSpan(0, read)) == true)
+                    {
+                        firstContent!();
+                        watch = null;
+                    }
+
                     await response.Body.WriteAsync(buffer.AsMemory(0, read), aborted).ConfigureAwait(false);
                     await response.Body.FlushAsync(aborted).ConfigureAwait(false);
                 }
+            }
+
+            if (watch is not null)
+            {
+                firstContent!();
             }
 
             return "completed";

@@ -26,10 +26,13 @@ public sealed class FakeWorker : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private FakeWorker(WebApplication app, Uri address)
+    private long _nextCtxRequestId = CtxRequestId;
+
+    private FakeWorker(WebApplication app, Uri address, FakePerfMetrics perfMetrics)
     {
         _app = app;
         Address = address;
+        PerfMetrics = perfMetrics;
     }
 
     public Uri Address { get; }
@@ -40,6 +43,16 @@ public sealed class FakeWorker : IAsyncDisposable
     public string ConfigUrl => Name;
 
     public ConcurrentQueue<(string Path, JsonObject Body)> Requests { get; } = new();
+
+    /// <summary>Its <c>/perf_metrics</c> and <c>/steady_clock_offset</c>: an item queued for every request answered.</summary>
+    public FakePerfMetrics PerfMetrics { get; }
+
+    /// <summary>The <c>ctx_request_id</c> of the next context answer (each one takes the next number).</summary>
+    public long NextCtxRequestId
+    {
+        get => Interlocked.Read(ref _nextCtxRequestId);
+        set => Interlocked.Exchange(ref _nextCtxRequestId, value);
+    }
 
     public Task Aborted => _aborted.Task;
 
@@ -62,8 +75,10 @@ public sealed class FakeWorker : IAsyncDisposable
     /// <summary>When set, replaces the context answer (to test malformed ones).</summary>
     public Func<JsonObject, JsonObject>? EditContextAnswer { get; set; }
 
-    public static async Task<FakeWorker> StartAsync()
+    /// <summary>Starts one; <paramref name="clock"/> (default: the system's) is its steady clock for <c>/perf_metrics</c>.</summary>
+    public static async Task<FakeWorker> StartAsync(TimeProvider? clock = null)
     {
+        var perfMetrics = new FakePerfMetrics(clock ?? TimeProvider.System);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -76,9 +91,10 @@ public sealed class FakeWorker : IAsyncDisposable
         });
         app.MapPost("/v1/completions", context => worker!.HandleAsync(context, chat: false));
         app.MapPost("/v1/chat/completions", context => worker!.HandleAsync(context, chat: true));
+        perfMetrics.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        worker = new FakeWorker(app, new Uri(address));
+        worker = new FakeWorker(app, new Uri(address), perfMetrics);
         return worker;
     }
 
@@ -161,11 +177,12 @@ public sealed class FakeWorker : IAsyncDisposable
             return;
         }
 
+        var ctxRequestId = Interlocked.Increment(ref _nextCtxRequestId) - 1;
         var parameters = new JsonObject
         {
             ["request_type"] = "context_only",
             ["first_gen_tokens"] = new JsonArray(42),
-            ["ctx_request_id"] = CtxRequestId,
+            ["ctx_request_id"] = ctxRequestId,
             ["encoded_opaque_state"] = OpaqueState,
             ["draft_tokens"] = null,
         };
@@ -187,6 +204,8 @@ public sealed class FakeWorker : IAsyncDisposable
             answer = edit(answer);
         }
 
+        PerfMetrics.Served($"cmpl-ctx-{ctxRequestId}", ctxRequestId, generationOnly: false);
+
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer.ToJsonString(), context.RequestAborted);
     }
@@ -205,6 +224,8 @@ public sealed class FakeWorker : IAsyncDisposable
             return;
         }
 
+        var generationOnly = RequestType(request) == "generation_only";
+        PerfMetrics.Served($"cmpl-gen-{Requests.Count}", generationOnly ? request["disaggregated_params"]!["ctx_request_id"]!.GetValue<long>() : null, generationOnly);
         if (request["stream"]?.GetValue<bool>() != true)
         {
             context.Response.ContentType = "application/json";
@@ -228,7 +249,7 @@ public sealed class FakeWorker : IAsyncDisposable
     private static string? CheckGenerationRequest(JsonObject request, bool chat)
     {
         var parameters = request["disaggregated_params"]!.AsObject();
-        if (parameters["encoded_opaque_state"]?.GetValue<string>() != OpaqueState || parameters["ctx_request_id"]?.GetValue<long>() != CtxRequestId)
+        if (parameters["encoded_opaque_state"]?.GetValue<string>() != OpaqueState || parameters["ctx_request_id"]?.GetValue<long>() is not >= CtxRequestId)
         {
             return "generation_only without the context server's params";
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Tandem.Router.Configuration;
 
 namespace Tandem.Router.Tests.Fakes;
@@ -5,11 +6,15 @@ namespace Tandem.Router.Tests.Fakes;
 /// <summary>Fake context and generation workers and a real router in front of them, configured through YAML as a user would.</summary>
 public sealed class RouterHarness : IAsyncDisposable
 {
-    private RouterHarness(IReadOnlyList<FakeWorker> context, IReadOnlyList<FakeWorker> generation, RunningRouter router)
+    private readonly ILoggerFactory _loggerFactory;
+
+    private RouterHarness(IReadOnlyList<FakeWorker> context, IReadOnlyList<FakeWorker> generation, RunningRouter router, ListLoggerProvider logs, ILoggerFactory loggerFactory)
     {
         Context = context;
         Generation = generation;
         Router = router;
+        Logs = logs;
+        _loggerFactory = loggerFactory;
         Http = new HttpClient { BaseAddress = router.Address, Timeout = TimeSpan.FromSeconds(20) };
     }
 
@@ -21,6 +26,9 @@ public sealed class RouterHarness : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Everything the router logged.</summary>
+    public ListLoggerProvider Logs { get; }
+
     public static RouterOptions FastOptions { get; } = new()
     {
         ServerStartTimeout = TimeSpan.FromSeconds(5),
@@ -31,15 +39,21 @@ public sealed class RouterHarness : IAsyncDisposable
 
     public static async Task<RouterHarness> StartAsync(
         int contextCount = 1, int generationCount = 1, string contextRouter = "{type: round_robin}", string generationRouter = "{type: round_robin}",
-        RouterOptions? options = null, int maxRetries = 1)
+        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null)
     {
-        var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync()));
-        var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync()));
+        var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync(time)));
+        var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync(time)));
+        for (var i = 1; i < context.Length; i++)
+        {
+            context[i].NextCtxRequestId = FakeWorker.CtxRequestId + (1000 * i);
+        }
+
         var yaml = $"""
             hostname: 127.0.0.1
             port: 0
             model: fake
             max_retries: {maxRetries}
+            perf_metrics_max_requests: {perfMetricsMaxRequests}
             context_servers:
               num_instances: {contextCount}
               urls: [{string.Join(", ", context.Select(w => w.ConfigUrl))}]
@@ -51,14 +65,17 @@ public sealed class RouterHarness : IAsyncDisposable
             """;
         var loaded = RouterConfigLoader.Load(yaml);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));
-        var router = await DisaggregatedRouter.StartAsync(loaded.Config, options ?? FastOptions, cancellationToken: TestContext.Current.CancellationToken);
-        return new RouterHarness(context, generation, router);
+        var logs = new ListLoggerProvider();
+        var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+        var router = await DisaggregatedRouter.StartAsync(loaded.Config, options ?? FastOptions, loggerFactory, time, TestContext.Current.CancellationToken);
+        return new RouterHarness(context, generation, router, logs, loggerFactory);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await Router.DisposeAsync();
+        _loggerFactory.Dispose();
         foreach (var worker in Context.Concat(Generation))
         {
             await worker.DisposeAsync();
