@@ -77,4 +77,40 @@ public class DisaggregatedServingTests
 
         await topology.AssertPoolsFullAsync();
     }
+    [Fact]
+    public async Task Perf_metrics_join_both_legs_of_every_request_once()
+    {
+        await using var topology = await Topology.StartAsync(perfMetrics: true, ("context", true, false), ("generation", false, true));
+        var asked = new List<(bool Chat, bool Stream)> { (false, false), (false, true), (true, false), (true, true) };
+        foreach (var (chat, stream) in asked)
+        {
+            await topology.AskAsync(topology.Router, chat, Prompts[1], 12, stream);
+        }
+
+        var items = JsonDocument.Parse(await topology.Http.GetStringAsync(new Uri(topology.Router, "perf_metrics"), TestContext.Current.CancellationToken)).RootElement.EnumerateArray().ToList();
+        Assert.True(items.Count == asked.Count, topology.Logs);
+        var context = topology.Workers[0].Authority;
+        var generation = topology.Workers[1].Authority;
+        var ids = new HashSet<long>();
+        foreach (var item in items)
+        {
+            Assert.Equal(context, item.GetProperty("ctx_server").GetString());
+            Assert.Equal(generation, item.GetProperty("gen_server").GetString());
+            var ctx = item.GetProperty("ctx_perf_metrics");
+            var gen = item.GetProperty("gen_perf_metrics");
+            var id = ctx.GetProperty("ctx_request_id").GetInt64();
+            Assert.Equal(id, gen.GetProperty("ctx_request_id").GetInt64());
+            Assert.True(ids.Add(id));
+
+            // One clock for all: the router's arrival, then the context leg, the KV pull, the first generated token.
+            double At(JsonElement leg, string name) => leg.GetProperty("perf_metrics").GetProperty("timing_metrics").GetProperty(name).GetDouble();
+            var arrival = item.GetProperty("disagg_server_arrival_time").GetDouble();
+            Assert.True(arrival <= At(ctx, "server_arrival_time") + 0.05, item.ToString());
+            Assert.True(At(ctx, "last_token_time") <= At(gen, "kv_cache_transfer_start") + 0.05, item.ToString());
+            Assert.True(At(gen, "first_token_time") <= item.GetProperty("disagg_server_first_token_time").GetDouble() + 0.05, item.ToString());
+        }
+
+        Assert.Empty(JsonDocument.Parse(await topology.Http.GetStringAsync(new Uri(topology.Router, "perf_metrics"), TestContext.Current.CancellationToken)).RootElement.EnumerateArray());
+        await topology.AssertPoolsFullAsync();
+    }
 }

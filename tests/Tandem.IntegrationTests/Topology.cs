@@ -26,17 +26,28 @@ internal sealed class Topology : IAsyncDisposable
     public static string Model => SharedData.Require("models", "stories260K");
 
     /// <summary>Starts workers (each a role and whether it is listed as context and/or generation server) and the router.</summary>
-    public static async Task<Topology> StartAsync(params (string Role, bool Context, bool Generation)[] workers)
+    public static Task<Topology> StartAsync(params (string Role, bool Context, bool Generation)[] workers) => StartAsync(perfMetrics: false, workers);
+
+    /// <summary>As <see cref="StartAsync(ValueTuple{string, bool, bool}[])"/>; with <paramref name="perfMetrics"/>, workers and router keep per-request perf metrics (100 requests).</summary>
+    public static async Task<Topology> StartAsync(bool perfMetrics, params (string Role, bool Context, bool Generation)[] workers)
     {
         var topology = new Topology(System.IO.Directory.CreateTempSubdirectory("tandem-topology-").FullName);
         try
         {
             var context = new List<string>();
             var generation = new List<string>();
+            string[] workerConfig = [];
+            if (perfMetrics)
+            {
+                var path = Path.Combine(topology.Directory, "worker.yaml");
+                File.WriteAllText(path, "return_perf_metrics: true\nperf_metrics_max_requests: 100\n");
+                workerConfig = ["--config", path];
+            }
+
             foreach (var (role, isContext, isGeneration) in workers)
             {
                 var port = TandemProcess.FreePort();
-                topology.Start($"{role}:{port}", "serve", Model, "--host", "127.0.0.1", "--port", port.ToString(), "--server_role", role, "--kv_cache_memory", "64MiB", "--threads", "1");
+                topology.Start($"{role}:{port}", ["serve", Model, "--host", "127.0.0.1", "--port", port.ToString(), "--server_role", role, "--kv_cache_memory", "64MiB", "--threads", "1", .. workerConfig]);
                 var url = $"127.0.0.1:{port}";
                 topology.Workers.Add(new Uri($"http://{url}/"));
                 if (isContext)
@@ -51,7 +62,7 @@ internal sealed class Topology : IAsyncDisposable
             }
 
             var routerPort = TandemProcess.FreePort();
-            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation));
+            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation) + (perfMetrics ? "perf_metrics_max_requests: 100\n" : string.Empty));
             foreach (var (worker, process) in topology.Workers.Zip(topology._processes))
             {
                 await process.WaitHealthyAsync(topology.Http, new Uri(worker, "health"), TimeSpan.FromSeconds(90));
