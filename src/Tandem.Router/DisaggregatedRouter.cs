@@ -185,6 +185,7 @@ public static class DisaggregatedRouter
         app.MapGet("/cluster_info", info.ClusterInfoAsync);
         app.MapGet("/version", InfoEndpoints.VersionAsync);
         app.MapGet("/metrics", info.MetricsAsync);
+        app.MapGet("/prometheus/metrics", info.MetricsAsync); // TensorRT-LLM's (v2) path for the same exposition
         app.MapGet("/" + PerfMetricsCollector.Path, perfMetrics.HandleAsync);
         app.MapFallback(context => JsonResponses.WriteErrorAsync(
             context.Response, ErrorResponse.NotFound($"No route {context.Request.Method} {context.Request.Path}.")));

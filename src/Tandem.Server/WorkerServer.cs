@@ -177,6 +177,7 @@ public static class WorkerServer
         app.MapGet("/version", InfoEndpoints.VersionAsync);
         app.MapGet("/server_info", info.ServerInfoAsync);
         app.MapGet("/metrics", info.MetricsAsync);
+        app.MapGet("/prometheus/metrics", info.MetricsAsync); // TensorRT-LLM's path for the same exposition
         app.MapGet("/perf_metrics", info.PerfMetricsAsync);
         app.MapGet("/steady_clock_offset", info.SteadyClockAsync);
         app.MapPost("/steady_clock_offset", info.SetSteadyClockOffsetAsync);

@@ -97,6 +97,7 @@ public sealed class ClusterTests
         Assert.Contains("tandem_router_requests_total{outcome=\"completed\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("tandem_router_leg_duration_seconds_count{leg=\"context\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("tandem_router_leg_duration_seconds_count{leg=\"generation\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tandem_router_requests_total{outcome=\"completed\"} 1", await harness.Http.GetStringAsync("/prometheus/metrics", Cancel), StringComparison.Ordinal);
     }
 
     [Fact]

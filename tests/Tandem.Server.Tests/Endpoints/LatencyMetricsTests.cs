@@ -22,6 +22,10 @@ public sealed class LatencyMetricsTests
         Assert.True(Sum(metrics, "tandem_time_to_first_token_seconds_sum") >= 100, metrics);
         Assert.True(Sum(metrics, "tandem_e2e_request_latency_seconds_sum") >= 200, metrics);
         Assert.True(Sum(metrics, "tandem_inter_token_latency_seconds_sum") >= 100, metrics);
+
+        // TensorRT-LLM's path serves the same exposition.
+        var prometheus = await http.GetStringAsync("/prometheus/metrics", ct);
+        Assert.Equal(Sum(metrics, "tandem_e2e_request_latency_seconds_sum"), Sum(prometheus, "tandem_e2e_request_latency_seconds_sum"));
     }
 
     private static double Sum(string metrics, string name)
