@@ -156,13 +156,28 @@ public class SamplerTests
             sampler.Sample(logits);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 20; i++)
+        // A garbage collection during the measurement (other tests' model loads run beside this one) can
+        // move the thread's count by up to an allocation quantum with nothing allocated (see
+        // InferenceEngine's step accounting): such rounds are measured again, up to 10 times.
+        for (var round = 0; round < 10; round++)
         {
-            source.CopyTo(logits, 0);
-            sampler.Sample(logits);
+            var collections = GC.CollectionCount(0);
+            var paused = GC.GetTotalPauseDuration();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 20; i++)
+            {
+                source.CopyTo(logits, 0);
+                sampler.Sample(logits);
+            }
+
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (GC.CollectionCount(0) == collections && GC.GetTotalPauseDuration() == paused)
+            {
+                Assert.Equal(0, allocated);
+                return;
+            }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Fail("every one of 10 measurements saw a garbage-collection pause");
     }
 }
