@@ -21,8 +21,9 @@ internal static class ConfigKeys
     public static readonly IReadOnlySet<string> RouterBlock = new HashSet<string>(StringComparer.Ordinal) { "type", "use_tokens" };
 
     /// <summary>
-    /// Worker (LLM-API) settings: allowed in a section, and at the top level, where they are inherited by both sections.
-    /// The router keeps them as YAML text; the worker's own loader checks their values.
+    /// Worker (LLM-API) settings: allowed in a section, and at the top level, where they are inherited by both sections
+    /// (except a key the router reads itself: <c>perf_metrics_max_requests</c> at the top level is the router's, in a
+    /// section the workers'). The router keeps them as YAML text; the worker's own loader checks their values.
     /// </summary>
     public static readonly IReadOnlySet<string> Worker = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -31,7 +32,7 @@ internal static class ConfigKeys
         "kv_cache_config", "kv_cache_memory", "free_gpu_memory_fraction", "cache_transceiver_config", "threads",
         "context_parallel_size", "moe_expert_parallel_size", "enable_attention_dp",
         "disable_overlap_scheduler", "cuda_graph_config", "pytorch_backend_config", "enable_autotuner",
-        "enable_chunked_prefill", "print_iter_log", "return_perf_metrics", "enable_iter_perf_stats",
+        "enable_chunked_prefill", "print_iter_log", "return_perf_metrics", "perf_metrics_max_requests", "enable_iter_perf_stats",
         "stream_interval", "num_postprocess_workers", "speculative_config", "scheduler_config", "attn_backend",
     };
 

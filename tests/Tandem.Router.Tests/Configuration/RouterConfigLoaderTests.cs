@@ -66,6 +66,28 @@ public sealed class RouterConfigLoaderTests
     }
 
     [Fact]
+    public void PerfMetricsKeysGoToTheRouterAtTheTopAndToTheWorkersInASection()
+    {
+        var result = RouterConfigLoader.Load("""
+            perf_metrics_max_requests: 1000
+            context_servers:
+              num_instances: 1
+              return_perf_metrics: true
+              perf_metrics_max_requests: 500
+              urls: ["localhost:8001"]
+            generation_servers:
+              num_instances: 1
+              urls: ["localhost:8002"]
+            """);
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        var config = result.Config;
+        Assert.Equal(1000, config.PerfMetricsMaxRequests);
+        Assert.Equal("true", config.ContextServers.WorkerSettings["return_perf_metrics"]);
+        Assert.Equal("500", config.ContextServers.WorkerSettings["perf_metrics_max_requests"]);
+        Assert.False(config.GenerationServers.WorkerSettings.ContainsKey("perf_metrics_max_requests"));
+    }
+
+    [Fact]
     public void MixedServerWithTheSameSettingsIsAllowed()
     {
         var result = RouterConfigLoader.Load("""
