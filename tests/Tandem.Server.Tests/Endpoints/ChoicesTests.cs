@@ -78,6 +78,31 @@ public class ChoicesTests(WorkerFixture worker) : IClassFixture<WorkerFixture>
         await worker.AssertPoolFullAsync();
     }
 
+    [Fact]
+    public async Task A_client_that_leaves_a_stream_of_choices_cancels_them_all()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        const string Body = """{"model":"stories260K","prompt":"Once upon a time","max_tokens":400,"ignore_eos":true,"temperature":1.0,"n":3,"stream":true}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(Body, Encoding.UTF8, "application/json") };
+        using var response = await worker.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var indices = new HashSet<int>();
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token))
+        {
+            indices.Add(JsonDocument.Parse(item.Data).RootElement.GetProperty("choices")[0].GetProperty("index").GetInt32());
+            if (indices.Count == 3)
+            {
+                break;
+            }
+        }
+
+        var load = JsonDocument.Parse(await worker.Http.GetStringAsync("/server_info", ct)).RootElement.GetProperty("load");
+        Assert.Equal(3, load.GetProperty("running").GetInt32() + load.GetProperty("waiting").GetInt32());
+        await cts.CancelAsync();
+        response.Dispose();
+        await worker.AssertPoolFullAsync();
+    }
+
     [Theory]
     [InlineData("""{"model":"stories260K","prompt":"hi","n":1000}""", "max_batch_size")]
     [InlineData("""{"model":"stories260K","prompt":"hi","n":2,"disaggregated_params":{"request_type":"context_only"}}""", "disaggregated leg")]
