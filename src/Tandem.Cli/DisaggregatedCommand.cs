@@ -63,6 +63,7 @@ public static class DisaggregatedCommand
                 RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
                 LogLevel = level!.Value,
                 MetricsLogInterval = parse.GetValue(metricsInterval) > 0 ? TimeSpan.FromSeconds(parse.GetValue(metricsInterval)) : null,
+                BenchmarkGenerationOnly = Environment.GetEnvironmentVariable("TRTLLM_DISAGG_BENCHMARK_GEN_ONLY") == "1",
             };
             return await DisaggregatedRouter.RunAsync(loaded.Config, options, cancellationToken);
         });

@@ -91,7 +91,11 @@ public static class DisaggregatedRouter
             }
 
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            if (config.IsAggregated)
+            if (options.BenchmarkGenerationOnly)
+            {
+                RouterLog.BenchmarkGenerationOnly(logger);
+            }
+            else if (config.IsAggregated)
             {
                 RouterLog.Aggregated(logger);
             }

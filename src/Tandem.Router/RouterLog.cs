@@ -10,6 +10,9 @@ internal static partial class RouterLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Aggregated mode (context_servers.num_instances: 0): every request goes whole to a generation server")]
     public static partial void Aggregated(ILogger logger);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gen-only benchmark mode (TRTLLM_DISAGG_BENCHMARK_GEN_ONLY=1): no context leg; every request goes to a generation server as generation_only with first token 7 and ignore_eos, its prompt's KV cache left uninitialized: answers are meaningless, for decode measurements only")]
+    public static partial void BenchmarkGenerationOnly(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Waiting for {Count} server(s) to answer /health: {Servers}")]
     public static partial void Waiting(ILogger logger, int count, string servers);
 

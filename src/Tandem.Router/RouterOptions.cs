@@ -25,6 +25,14 @@ public sealed record RouterOptions
     /// <summary>How long one <c>/health</c> probe of a server may take.</summary>
     public TimeSpan HealthProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// <c>TRTLLM_DISAGG_BENCHMARK_GEN_ONLY=1</c>: decode benchmarks without context servers. No context leg: every request
+    /// goes to a generation server as <c>generation_only</c> with <c>first_gen_tokens: [7]</c>, <c>ctx_request_id: 1</c>,
+    /// no transfer state and <c>ignore_eos: true</c>; the generation worker (with the same variable) starts it from an
+    /// uninitialized KV cache.
+    /// </summary>
+    public bool BenchmarkGenerationOnly { get; init; }
+
     /// <summary>How long one worker call of <c>/perf_metrics</c> (its clock alignment, its fetch) may take before the worker is skipped.</summary>
     public TimeSpan PerfMetricsTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

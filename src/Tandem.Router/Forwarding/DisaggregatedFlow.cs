@@ -68,6 +68,11 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
             return await FailAsync(context, error!.ToErrorResponse(), "client_error").ConfigureAwait(false);
         }
 
+        if (state.Options.BenchmarkGenerationOnly)
+        {
+            return await GenerationAsync(context, request, LegRequests.BenchmarkGeneration(request), request.PromptWeight, null).ConfigureAwait(false);
+        }
+
         if (state.Config.IsAggregated)
         {
             return await GenerationAsync(context, request, LegRequests.Whole(request), request.PromptWeight, null).ConfigureAwait(false);

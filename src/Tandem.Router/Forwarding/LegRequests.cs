@@ -31,6 +31,26 @@ internal static class LegRequests
         return ToUtf8(json);
     }
 
+    /// <summary>
+    /// Gen-only benchmark mode (<see cref="RouterOptions.BenchmarkGenerationOnly"/>): the client's request as a
+    /// <c>generation_only</c> leg with TensorRT-LLM's fixed parameters (first token 7, <c>ctx_request_id</c> 1, no
+    /// transfer state) and <c>ignore_eos</c>, so that every request decodes its full <c>max_tokens</c>.
+    /// </summary>
+    public static byte[] BenchmarkGeneration(ClientRequest request)
+    {
+        var json = request.Json.DeepClone().AsObject();
+        json["disaggregated_params"] = new JsonObject
+        {
+            ["request_type"] = "generation_only",
+            ["first_gen_tokens"] = new JsonArray(7),
+            ["ctx_request_id"] = 1,
+            ["encoded_opaque_state"] = null,
+            ["draft_tokens"] = null,
+        };
+        json["ignore_eos"] = true;
+        return ToUtf8(json);
+    }
+
     /// <summary>The client's request unchanged (aggregated mode: no context servers).</summary>
     public static byte[] Whole(ClientRequest request) => ToUtf8(request.Json);
 

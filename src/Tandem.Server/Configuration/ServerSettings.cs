@@ -66,6 +66,13 @@ public sealed record ServerSettings
     /// <summary>Most requests waiting to be scheduled; more are answered 429.</summary>
     public int MaxWaitingRequests { get; init; } = 1024;
 
+    /// <summary>
+    /// <c>TRTLLM_DISAGG_BENCHMARK_GEN_ONLY=1</c>: a generation-only request without a transfer state (what the router
+    /// sends in that mode) starts from an uninitialized (zero) KV cache of its prompt's length instead of being refused:
+    /// decode benchmarks without context servers. The answers are meaningless.
+    /// </summary>
+    public bool BenchmarkGenerationOnly { get; init; }
+
     /// <summary><c>return_perf_metrics</c>: keep per-request timings and KV metrics for <c>GET /perf_metrics</c>.</summary>
     public bool ReturnPerfMetrics { get; init; }
 

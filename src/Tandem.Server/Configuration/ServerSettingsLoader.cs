@@ -93,6 +93,12 @@ public static class ServerSettingsLoader
 
     private static void ReadEnvironment(Func<string, string?> environment, SettingsDraft draft)
     {
+        if (environment("TRTLLM_DISAGG_BENCHMARK_GEN_ONLY") == "1")
+        {
+            draft.Settings = draft.Settings with { BenchmarkGenerationOnly = true };
+            draft.Warnings.Add("TRTLLM_DISAGG_BENCHMARK_GEN_ONLY=1: generation-only requests without a transfer state start from an uninitialized KV cache (decode benchmarks only; their answers are meaningless)");
+        }
+
         foreach (var name in TransferEnvironmentVariables)
         {
             if (!string.IsNullOrEmpty(environment(name)))

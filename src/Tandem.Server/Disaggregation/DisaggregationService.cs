@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Tandem.Contracts;
 using Tandem.Engine.Execution;
+using Tandem.Engine.KvCache;
 using Tandem.Server.Configuration;
 using Tandem.Server.Metrics;
 using Tandem.Transfer;
@@ -104,9 +105,18 @@ internal sealed class DisaggregationService : IAsyncDisposable
         };
     }
 
-    /// <summary>Pulls a generation-only request's KV blocks, or applies the failure policy.</summary>
-    public async Task<GenerationKv> PullAsync(DisaggregatedParams parameters, string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pulls a generation-only request's KV blocks (<paramref name="promptTokens"/> positions), or applies the failure
+    /// policy; in gen-only benchmark mode a request without a transfer state gets a zero cache of that length.
+    /// </summary>
+    public async Task<GenerationKv> PullAsync(DisaggregatedParams parameters, string requestId, int promptTokens, CancellationToken cancellationToken)
     {
+        if (parameters.EncodedOpaqueState is null && _settings.BenchmarkGenerationOnly)
+        {
+            var layout = _engine.Layout;
+            return new GenerationKv(new KvSnapshot(layout, promptTokens, new byte[layout.BlocksFor(promptTokens) * layout.BlockBytes]), false, null);
+        }
+
         string reason;
         if (!KvTransferState.TryDecode(parameters.EncodedOpaqueState, out var state, out var decodeError))
         {

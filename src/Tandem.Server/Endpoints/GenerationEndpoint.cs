@@ -64,7 +64,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         if (plan!.Type == RequestType.GenerationOnly)
         {
             var pullStart = state.Time.GetTimestamp();
-            var kv = await state.Disaggregation.PullAsync(plan.Disaggregated!, requestId, context.RequestAborted).ConfigureAwait(false);
+            var kv = await state.Disaggregation.PullAsync(plan.Disaggregated!, requestId, plan.Request.PromptTokens.Count, context.RequestAborted).ConfigureAwait(false);
             if (kv.Error is not null)
             {
                 await RefuseAsync(context, requestId, "rejected", kv.Error).ConfigureAwait(false);

@@ -249,6 +249,11 @@ public sealed class FakeWorker : IAsyncDisposable
     private static string? CheckGenerationRequest(JsonObject request, bool chat)
     {
         var parameters = request["disaggregated_params"]!.AsObject();
+        if (parameters["encoded_opaque_state"] is null && parameters["ctx_request_id"]?.GetValue<long>() == 1)
+        {
+            return null; // gen-only benchmark mode: no context leg, the worker starts from an uninitialized cache
+        }
+
         if (parameters["encoded_opaque_state"]?.GetValue<string>() != OpaqueState || parameters["ctx_request_id"]?.GetValue<long>() is not >= CtxRequestId)
         {
             return "generation_only without the context server's params";

@@ -30,6 +30,25 @@ public sealed class FlowTests
 
     [Theory]
     [MemberData(nameof(Chat))]
+    public async Task GenOnlyBenchmarkModeSkipsTheContextLegAndSendsTensorRtLlmsFixedParams(bool chat)
+    {
+        await using var harness = await RouterHarness.StartAsync(options: RouterHarness.FastOptions with { BenchmarkGenerationOnly = true });
+        using var response = await PostAsync(harness, chat, Body(chat, stream: true));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(" upon", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+        Assert.Empty(harness.Context[0].Requests);
+        var (_, generationBody) = Assert.Single(harness.Generation[0].Requests);
+        Assert.Equal(
+            """{"request_type":"generation_only","first_gen_tokens":[7],"ctx_request_id":1,"encoded_opaque_state":null,"draft_tokens":null}""",
+            generationBody["disaggregated_params"]!.ToJsonString());
+        Assert.True(generationBody["ignore_eos"]!.GetValue<bool>());
+        Assert.True(generationBody["stream"]!.GetValue<bool>());
+        Assert.Contains(harness.Logs.Lines, l => l.Message.Contains("Gen-only benchmark mode", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Chat))]
     public async Task WholeAnswerIsTheGenerationServersAndBothLegsGetTheirFields(bool chat)
     {
         await using var harness = await RouterHarness.StartAsync();
