@@ -40,6 +40,13 @@ public sealed record EngineOptions
     /// <summary>How long a finished context-only request keeps its KV blocks for a transfer before they are freed.</summary>
     public TimeSpan HeldKvTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// <c>kv_cache_config.enable_block_reuse</c>: full KV blocks of ended requests stay cached until the pool needs
+    /// them, and a request whose prompt starts with the same tokens takes them instead of computing them
+    /// (<see cref="KvCache.PrefixIndex"/>). Off by default.
+    /// </summary>
+    public bool EnableBlockReuse { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

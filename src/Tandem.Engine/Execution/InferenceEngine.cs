@@ -93,6 +93,11 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         _held = new HeldKvStore(_cache);
         var maxTokens = Math.Min(options.MaxNumTokens, options.MaxBatchSize * maxSeqLen);
         _model = new LlamaModel(config, weights, _threads, maxTokens, options.MaxBatchSize, maxSeqLen);
+        if (options.EnableBlockReuse)
+        {
+            _cache.Pool.EnableReuse(Layout.TokensPerBlock);
+        }
+
         _scheduler = new Scheduler(_cache, options.MaxBatchSize, maxTokens);
         _batch = new ForwardBatch(maxTokens, options.MaxBatchSize);
         _logits = new float[options.MaxBatchSize * config.VocabSize];
@@ -454,7 +459,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         }
         else
         {
-            _cache.Pool.ReleaseAll(sequence.Blocks);
+            _scheduler.Release(sequence);
         }
 
         _active.Remove(sequence.Id);

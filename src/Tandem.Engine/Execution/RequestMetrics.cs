@@ -11,7 +11,8 @@ namespace Tandem.Engine.Execution;
 /// <param name="LastToken">The end of the step that sampled its last token.</param>
 /// <param name="FirstIteration">The engine step (counted from 0) that first fed it; -1 if none did.</param>
 /// <param name="LastIteration">The last engine step that fed it; -1 if none did.</param>
-/// <param name="AllocatedBlocks">KV blocks it held at the end (all newly allocated: the cache does not reuse blocks across requests).</param>
+/// <param name="AllocatedBlocks">KV blocks it held at the end.</param>
+/// <param name="ReusedBlocks">Of them, blocks taken from the block-reuse cache instead of computed (0 without <c>enable_block_reuse</c>).</param>
 public sealed record RequestMetrics(
     long Arrival,
     long FirstScheduled,
@@ -19,4 +20,5 @@ public sealed record RequestMetrics(
     long LastToken,
     long FirstIteration,
     long LastIteration,
-    int AllocatedBlocks);
+    int AllocatedBlocks,
+    int ReusedBlocks);

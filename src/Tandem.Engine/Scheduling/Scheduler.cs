@@ -95,7 +95,7 @@ internal sealed class Scheduler
             {
                 removed = _running[i];
                 _running.RemoveAt(i);
-                _cache.Pool.ReleaseAll(removed.Blocks);
+                Release(removed);
                 return true;
             }
         }
@@ -106,13 +106,24 @@ internal sealed class Scheduler
             {
                 removed = node.Value;
                 _waiting.Remove(node);
-                _cache.Pool.ReleaseAll(removed.Blocks);
+                Release(removed);
                 return true;
             }
         }
 
         removed = null;
         return false;
+    }
+
+    /// <summary>
+    /// Frees a sequence's blocks; with block reuse its full computed blocks are indexed first, so a later request
+    /// with the same prefix (or this one, preempted and admitted again) takes them instead of computing them.
+    /// </summary>
+    public void Release(Sequence sequence)
+    {
+        var pool = _cache.Pool;
+        pool.Index?.Register(sequence.Tokens, sequence.Blocks, Math.Min(sequence.Computed / _cache.Layout.TokensPerBlock, sequence.Blocks.Count));
+        pool.ReleaseAll(sequence.Blocks);
     }
 
     /// <summary>Takes a finished sequence out of the running list; its blocks stay with the caller's decision.</summary>
@@ -147,13 +158,24 @@ internal sealed class Scheduler
             return true;
         }
 
+        // Block reuse: the prompt's first full blocks from the cache, all but the last token at most (its logits are needed).
+        var reused = 0;
+        if (pool.Index is { } index && sequence.Blocks.Count == 0)
+        {
+            reused = index.Match(sequence.Tokens, (sequence.Tokens.Count - 1) / _cache.Layout.TokensPerBlock, pool, sequence.Blocks);
+            sequence.Computed = reused * _cache.Layout.TokensPerBlock;
+        }
+
         tokens = Math.Min(sequence.Pending, budget);
         var needed = BlocksNeeded(sequence, tokens);
         if (needed > pool.FreeCount)
         {
+            pool.ReleaseAll(sequence.Blocks); // the reused blocks go back to the cache
+            sequence.Computed = 0;
             return false;
         }
 
+        sequence.ReusedBlocks += reused;
         pool.TryAllocate(needed, sequence.Blocks);
         return true;
     }
@@ -164,7 +186,7 @@ internal sealed class Scheduler
     private void Preempt(Sequence sequence)
     {
         _running.Remove(sequence);
-        _cache.Pool.ReleaseAll(sequence.Blocks);
+        Release(sequence);
         sequence.Computed = 0;
         sequence.Preemptions++;
         Preemptions++;

@@ -57,6 +57,9 @@ internal sealed class Sequence
 
     public int Preemptions { get; set; }
 
+    /// <summary>Blocks taken from the block-reuse cache instead of computed (over all admissions).</summary>
+    public int ReusedBlocks { get; set; }
+
     /// <summary>Engine timestamps and steps for the request's metrics (<see cref="RequestMetrics"/>); 0 / -1 until they happen.</summary>
     public long SubmittedAt { get; init; }
 
@@ -71,5 +74,5 @@ internal sealed class Sequence
     public long LastIteration { get; set; } = -1;
 
     /// <summary>The metrics so far, with the blocks it holds now.</summary>
-    public RequestMetrics Metrics() => new(SubmittedAt, FirstScheduledAt, FirstTokenAt, LastTokenAt, FirstIteration, LastIteration, Blocks.Count);
+    public RequestMetrics Metrics() => new(SubmittedAt, FirstScheduledAt, FirstTokenAt, LastTokenAt, FirstIteration, LastIteration, Blocks.Count, ReusedBlocks);
 }

@@ -47,7 +47,10 @@ public sealed record ServerSettings
 
     public int TokensPerBlock { get; init; } = 32;
 
-    /// <summary><c>kv_cache_config.enable_block_reuse</c>; accepted, not implemented yet (a warning says so when true).</summary>
+    /// <summary>
+    /// <c>kv_cache_config.enable_block_reuse</c>: reuse the KV blocks of prompts' common prefixes across requests
+    /// (<see cref="EngineOptions.EnableBlockReuse"/>). Off unless set (TensorRT-LLM turns it on by default).
+    /// </summary>
     public bool KvCacheEnableBlockReuse { get; init; }
 
     /// <summary>Compute threads; null = one per processor.</summary>
@@ -93,6 +96,7 @@ public sealed record ServerSettings
         KvCacheMemoryBytes = KvCacheMemoryBytes,
         FreeMemoryFraction = KvCacheFreeMemoryFraction,
         MaxKvTokens = KvCacheMaxTokens,
+        EnableBlockReuse = KvCacheEnableBlockReuse,
         Threads = Threads,
         Quantization = Quantization,
         MaxWaitingRequests = MaxWaitingRequests,

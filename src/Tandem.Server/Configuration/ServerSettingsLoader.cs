@@ -112,11 +112,6 @@ public static class ServerSettingsLoader
     private static void Check(SettingsDraft draft)
     {
         var settings = draft.Settings;
-        if (settings.KvCacheEnableBlockReuse)
-        {
-            draft.Warnings.Add("kv_cache_config.enable_block_reuse: block reuse is not implemented yet; every request computes its whole prompt");
-        }
-
         if (settings.ReturnPerfMetrics != (settings.PerfMetricsMaxRequests > 0))
         {
             draft.Warnings.Add(settings.ReturnPerfMetrics

@@ -31,7 +31,7 @@ internal sealed record TimingMetrics(
     public double? KvCacheTransferEnd { get; init; }
 }
 
-/// <summary>KV blocks of one request: Tandem's cache does not reuse blocks across requests, so every block is new.</summary>
+/// <summary>KV blocks of one request: all it held, the newly computed ones, and those taken from the block-reuse cache.</summary>
 internal sealed record KvCacheMetrics(int NumTotalAllocatedBlocks, int NumNewAllocatedBlocks, int NumReusedBlocks, int NumMissedBlocks);
 
 /// <summary><c>GET /steady_clock_offset</c>: when the request arrived and when the answer left, in steady-clock seconds.</summary>

@@ -93,7 +93,7 @@ internal sealed class PerfMetricsStore(int capacity, TimeProvider time)
             KvCacheTransferStart = r.KvBytes is null ? null : At(r.KvTransferStart),
             KvCacheTransferEnd = r.KvBytes is null ? null : At(r.KvTransferEnd),
         };
-        var blocks = new KvCacheMetrics(engine.AllocatedBlocks, engine.AllocatedBlocks, 0, 0);
+        var blocks = new KvCacheMetrics(engine.AllocatedBlocks, engine.AllocatedBlocks - engine.ReusedBlocks, engine.ReusedBlocks, 0);
         return new PerfMetricsItem(r.RequestId, r.CtxRequestId, new RequestPerfMetrics(engine.FirstIteration, engine.LastIteration, timing, blocks));
     }
 

@@ -48,7 +48,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         {
             if (e.IsFinal)
             {
-                return new Outcome(tokens, e.Finish, e.Message);
+                return new Outcome(tokens, e.Finish, e.Message, e.Metrics);
             }
 
             tokens.Add(e.TokenId);
@@ -77,5 +77,5 @@ internal sealed class EngineHarness : IAsyncDisposable
         _weights.Dispose();
     }
 
-    public sealed record Outcome(List<int> Tokens, FinishReason Finish, string? Message);
+    public sealed record Outcome(List<int> Tokens, FinishReason Finish, string? Message, RequestMetrics? Metrics = null);
 }

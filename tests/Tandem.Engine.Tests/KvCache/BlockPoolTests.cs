@@ -23,6 +23,42 @@ public class BlockPoolTests
     }
 
     [Fact]
+    public void Cached_blocks_wait_unreferenced_until_a_prefix_takes_them_or_the_pool_evicts_them()
+    {
+        var pool = new BlockPool(4);
+        pool.EnableReuse(tokensPerBlock: 2);
+        int[] tokens = [5, 6, 7, 8, 9];
+        var first = new List<int>();
+        Assert.True(pool.TryAllocate(3, first));
+        pool.Index!.Register(tokens, first, fullBlocks: 2);
+        var cached = first.Take(2).ToArray();
+        pool.ReleaseAll(first);
+        Assert.Equal((4, 2, 2), (pool.FreeCount, pool.EvictableCount, pool.Index.Count));
+        pool.CheckInvariants();
+
+        // The same start finds both blocks, in order; other tokens find none.
+        var again = new List<int>();
+        Assert.Equal(2, pool.Index.Match(tokens, 2, pool, again));
+        Assert.Equal(cached, again);
+        int[] other = [5, 7, 7, 8];
+        Assert.Equal(0, pool.Index.Match(other, 2, pool, new List<int>()));
+        Assert.Equal((2, 0), (pool.FreeCount, pool.EvictableCount));
+        pool.CheckInvariants();
+        pool.ReleaseAll(again);
+
+        // Taking every block evicts the cached ones (the first block released last, so evicted last) and forgets them.
+        var all = new List<int>();
+        Assert.True(pool.TryAllocate(4, all));
+        Assert.Equal((0, 0, 0), (pool.FreeCount, pool.EvictableCount, pool.Index.Count));
+        Assert.Equal(cached[0], all[^1]);
+        pool.CheckInvariants();
+        pool.ReleaseAll(all);
+        Assert.Equal(4, pool.FreeCount);
+        Assert.Equal(0, pool.Index.Match(tokens, 2, pool, new List<int>()));
+        pool.CheckInvariants();
+    }
+
+    [Fact]
     public void A_shared_block_is_freed_by_its_last_reference()
     {
         var pool = new BlockPool(2);

@@ -244,12 +244,14 @@ public sealed class ServerSettingsLoaderTests
     }
 
     [Fact]
-    public void EnablingBlockReuseIsAcceptedWithAWarning()
+    public void EnablingBlockReuseReachesTheEngine()
     {
         var result = Loading.Run("kv_cache_config:\n  enable_block_reuse: yes\n");
         Assert.True(result.IsValid);
         Assert.True(result.Settings.KvCacheEnableBlockReuse);
-        Assert.Contains(result.Warnings, w => w.Contains("not implemented yet", StringComparison.Ordinal));
+        Assert.True(result.Settings.ToEngineOptions().EnableBlockReuse);
+        Assert.Empty(result.Warnings);
+        Assert.False(Loading.Run(null).Settings!.ToEngineOptions().EnableBlockReuse);
     }
 
     [Fact]

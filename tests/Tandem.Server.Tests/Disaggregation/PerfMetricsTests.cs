@@ -96,6 +96,23 @@ public class PerfMetricsTests
     }
 
     [Fact]
+    public async Task With_block_reuse_a_repeated_prompt_reports_its_reused_blocks_and_answers_the_same()
+    {
+        await using var worker = await StartAsync(ServerRole.Both, adjust: s => Keep(s, 10) with { KvCacheEnableBlockReuse = true, TokensPerBlock = 8 });
+        var request = Request("/v1/completions", "unused", 10);
+        request["prompt"] = new JsonArray([.. Enumerable.Range(0, 30).Select(i => (JsonNode)(3 + (i * 17 % 400)))]);
+        var first = await PostAsync(worker, "/v1/completions", request);
+        var second = await PostAsync(worker, "/v1/completions", request);
+        Assert.Equal(first["choices"]![0]!["text"]!.GetValue<string>(), second["choices"]![0]!["text"]!.GetValue<string>());
+
+        var blocks = (await DrainAsync(worker)).Select(i => i["perf_metrics"]!["kv_cache_metrics"]!).ToList();
+        Assert.Equal(0, blocks[0]["num_reused_blocks"]!.GetValue<int>());
+        Assert.Equal(3, blocks[1]["num_reused_blocks"]!.GetValue<int>()); // 30 tokens: 3 full blocks of 8 before the last token
+        Assert.Equal(blocks[1]["num_total_allocated_blocks"]!.GetValue<int>() - 3, blocks[1]["num_new_allocated_blocks"]!.GetValue<int>());
+        await AssertIdleAsync(worker);
+    }
+
+    [Fact]
     public async Task The_offset_posted_to_steady_clock_offset_moves_every_reported_time()
     {
         var ct = TestContext.Current.CancellationToken;

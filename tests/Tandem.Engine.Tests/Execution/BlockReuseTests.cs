@@ -1,0 +1,92 @@
+using Tandem.Engine.Execution;
+
+namespace Tandem.Engine.Tests.Execution;
+
+/// <summary>
+/// <c>enable_block_reuse</c>: prompts that start alike take the cached KV blocks of that start instead of computing
+/// them, and every token is still the one computed without reuse.
+/// </summary>
+public class BlockReuseTests
+{
+    private const int TokensPerBlock = 8;
+
+    private static EngineOptions Options(bool reuse, long maxKvTokens = 4096) => new()
+    {
+        MaxKvTokens = maxKvTokens,
+        TokensPerBlock = TokensPerBlock,
+        MaxBatchSize = 16,
+        MaxNumTokens = 64,
+        Threads = 2,
+        EnableBlockReuse = reuse,
+    };
+
+    private static int[] Prompt(int seed, int length) =>
+        [1, .. Enumerable.Range(0, length - 1).Select(i => 3 + ((seed * 131) + (i * 37)) % 490)];
+
+    [Fact]
+    public async Task A_repeated_prompt_reuses_all_its_full_blocks_but_the_last_token_and_answers_the_same()
+    {
+        await using var plain = TestModels.Open(TestModels.Stories, Options(reuse: false));
+        await using var reusing = TestModels.Open(TestModels.Stories, Options(reuse: true));
+        var prompt = Prompt(1, 41); // 5 full blocks and one token
+        var expected = (await plain.GreedyAsync(prompt, 20)).Tokens;
+
+        var first = await reusing.GreedyAsync(prompt, 20);
+        var computedBefore = (await reusing.Engine.GetStatsAsync()).PromptTokensComputed;
+        var second = await reusing.GreedyAsync(prompt, 20);
+        var computedAfter = (await reusing.Engine.GetStatsAsync()).PromptTokensComputed;
+
+        Assert.Equal(expected, first.Tokens);
+        Assert.Equal(expected, second.Tokens);
+        Assert.Equal(0, first.Metrics!.ReusedBlocks);
+        Assert.Equal(5, second.Metrics!.ReusedBlocks);
+        Assert.Equal(41 - (5 * TokensPerBlock), computedAfter - computedBefore);
+        await reusing.AssertPoolFullAsync();
+    }
+
+    [Fact]
+    public async Task A_shared_start_is_reused_up_to_where_the_prompts_part()
+    {
+        await using var plain = TestModels.Open(TestModels.Stories, Options(reuse: false));
+        await using var reusing = TestModels.Open(TestModels.Stories, Options(reuse: true));
+        var a = Prompt(2, 40);
+        int[] b = [.. a.Take(27), .. Prompt(3, 14).Skip(1)]; // the same first 3 blocks and 3 tokens, then other tokens
+
+        await reusing.GreedyAsync(a, 8);
+        var reused = await reusing.GreedyAsync(b, 24);
+
+        Assert.Equal((await plain.GreedyAsync(b, 24)).Tokens, reused.Tokens);
+        Assert.Equal(3, reused.Metrics!.ReusedBlocks);
+        await reusing.AssertPoolFullAsync();
+    }
+
+    [Fact]
+    public async Task Under_pressure_cached_blocks_are_evicted_and_every_answer_stays_exact()
+    {
+        // 20 blocks for 12 requests of 5 to 7 blocks each, half of them sharing starts, 4 at a time.
+        await using var plain = TestModels.Open(TestModels.Stories, Options(reuse: false));
+        await using var reusing = TestModels.Open(TestModels.Stories, Options(reuse: true, maxKvTokens: 20 * TokensPerBlock));
+        var prompts = Enumerable.Range(0, 12)
+            .Select(i => i % 2 == 0 ? Prompt(10 + i, 30 + i) : [.. Prompt(10 + i - 1, 30 + i - 1).Take(17), .. Prompt(50 + i, 14).Skip(1)])
+            .ToArray();
+        var expected = new List<List<int>>();
+        foreach (var prompt in prompts)
+        {
+            expected.Add((await plain.GreedyAsync(prompt, 12)).Tokens);
+        }
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var start = 0; start < prompts.Length; start += 4)
+            {
+                var batch = await Task.WhenAll(prompts.Skip(start).Take(4).Select(p => reusing.GreedyAsync(p, 12)));
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    Assert.Equal(expected[start + i], batch[i].Tokens);
+                }
+            }
+        }
+
+        await reusing.AssertPoolFullAsync();
+    }
+}
