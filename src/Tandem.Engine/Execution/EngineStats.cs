@@ -8,6 +8,8 @@ namespace Tandem.Engine.Execution;
 /// which the runtime paused for a garbage collection are left out (<see cref="AllocationCountedSteps"/>
 /// counts the others): the pause that ends a background collection's marking voids the thread's
 /// allocation context and adds its unused rest (up to ~8 KB) to the thread's count.
+/// <see cref="KvBlocksFree"/> includes <see cref="KvBlocksCached"/>: blocks of ended requests kept for block
+/// reuse, taken back when a request needs them.
 /// </summary>
 public sealed record EngineStats(
     int RunningRequests,
@@ -21,7 +23,8 @@ public sealed record EngineStats(
     long GeneratedTokens,
     long Preemptions,
     long StepAllocatedBytes,
-    long AllocationCountedSteps)
+    long AllocationCountedSteps,
+    int KvBlocksCached = 0)
 {
     public int KvBlocksUsed => KvBlocksTotal - KvBlocksFree;
 }

@@ -507,7 +507,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         _generatedTokens,
         _scheduler.Preemptions,
         _stepAllocatedBytes,
-        _allocationCountedSteps);
+        _allocationCountedSteps,
+        _cache.Pool.EvictableCount);
 
     private void Shutdown()
     {

@@ -83,7 +83,7 @@ internal sealed class InfoEndpoints(ServerState state)
             c.VocabSize,
             new KvLayoutInfo(layout.ModelFingerprint, layout.Layers, layout.KvHeads, layout.HeadDim, layout.DType, layout.TokensPerBlock),
             new LimitsInfo(state.Settings.MaxBatchSize, state.Settings.MaxNumTokens, engine.MaxSeqLen, state.Settings.MaxWaitingRequests),
-            new KvBlocksInfo(stats.KvBlocksTotal, stats.KvBlocksFree, stats.KvBlocksUsed, engine.KvCapacityTokens),
+            new KvBlocksInfo(stats.KvBlocksTotal, stats.KvBlocksFree, stats.KvBlocksUsed, stats.KvBlocksCached, engine.KvCapacityTokens),
             new LoadInfo(stats.RunningRequests, stats.WaitingRequests, stats.HeldRequests),
             engine.ThreadCount,
             state.Disaggregation.TransferEndpoint,
@@ -142,7 +142,8 @@ internal sealed record KvLayoutInfo(string ModelFingerprint, int Layers, int KvH
 
 internal sealed record LimitsInfo(int MaxBatchSize, int MaxNumTokens, int MaxSeqLen, int MaxWaitingRequests);
 
-internal sealed record KvBlocksInfo(int Total, int Free, int Used, long CapacityTokens);
+/// <summary>KV blocks: <see cref="Free"/> includes <see cref="Cached"/> (ended requests' blocks kept for block reuse until needed).</summary>
+internal sealed record KvBlocksInfo(int Total, int Free, int Used, int Cached, long CapacityTokens);
 
 internal sealed record LoadInfo(int Running, int Waiting, int HeldForTransfer);
 

@@ -110,6 +110,11 @@ public class PerfMetricsTests
         Assert.Equal(3, blocks[1]["num_reused_blocks"]!.GetValue<int>()); // 30 tokens: 3 full blocks of 8 before the last token
         Assert.Equal(blocks[1]["num_total_allocated_blocks"]!.GetValue<int>() - 3, blocks[1]["num_new_allocated_blocks"]!.GetValue<int>());
         await AssertIdleAsync(worker);
+
+        // The ended requests' full blocks stay cached, and count as free.
+        var kv = JsonNode.Parse(await worker.Http.GetStringAsync("/server_info", TestContext.Current.CancellationToken))!["kv_blocks"]!;
+        Assert.True(kv["cached"]!.GetValue<int>() >= 4, kv.ToJsonString());
+        Assert.Equal(kv["total"]!.GetValue<int>(), kv["free"]!.GetValue<int>());
     }
 
     [Fact]
