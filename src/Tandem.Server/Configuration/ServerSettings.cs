@@ -49,9 +49,9 @@ public sealed record ServerSettings
 
     /// <summary>
     /// <c>kv_cache_config.enable_block_reuse</c>: reuse the KV blocks of prompts' common prefixes across requests
-    /// (<see cref="EngineOptions.EnableBlockReuse"/>). Off unless set (TensorRT-LLM turns it on by default).
+    /// (<see cref="EngineOptions.EnableBlockReuse"/>). On by default, as in TensorRT-LLM.
     /// </summary>
-    public bool KvCacheEnableBlockReuse { get; init; }
+    public bool KvCacheEnableBlockReuse { get; init; } = true;
 
     /// <summary>Compute threads; null = one per processor.</summary>
     public int? Threads { get; init; }

@@ -48,7 +48,7 @@ public sealed class ServerSettingsLoaderTests
         Assert.Equal(0.5, settings.KvCacheFreeMemoryFraction);
         Assert.Null(settings.KvCacheMaxTokens);
         Assert.Equal(32, settings.TokensPerBlock);
-        Assert.False(settings.KvCacheEnableBlockReuse);
+        Assert.True(settings.KvCacheEnableBlockReuse); // TensorRT-LLM's default too
         Assert.Null(settings.Threads);
         Assert.Equal(ServerRole.Both, settings.ServerRole);
         Assert.Null(settings.ApiKey);
@@ -244,14 +244,14 @@ public sealed class ServerSettingsLoaderTests
     }
 
     [Fact]
-    public void EnablingBlockReuseReachesTheEngine()
+    public void BlockReuseIsOnUnlessTurnedOffAndReachesTheEngine()
     {
-        var result = Loading.Run("kv_cache_config:\n  enable_block_reuse: yes\n");
-        Assert.True(result.IsValid);
-        Assert.True(result.Settings.KvCacheEnableBlockReuse);
-        Assert.True(result.Settings.ToEngineOptions().EnableBlockReuse);
-        Assert.Empty(result.Warnings);
-        Assert.False(Loading.Run(null).Settings!.ToEngineOptions().EnableBlockReuse);
+        Assert.True(Loading.Run(null).Settings!.ToEngineOptions().EnableBlockReuse);
+        var off = Loading.Run("kv_cache_config:\n  enable_block_reuse: no\n");
+        Assert.True(off.IsValid);
+        Assert.False(off.Settings.KvCacheEnableBlockReuse);
+        Assert.False(off.Settings.ToEngineOptions().EnableBlockReuse);
+        Assert.Empty(off.Warnings);
     }
 
     [Fact]
