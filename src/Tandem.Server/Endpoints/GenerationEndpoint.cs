@@ -239,11 +239,13 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         await output.FlushAsync(aborted).ConfigureAwait(false);
     }
 
-    /// <summary>The prompt once, the completion tokens of every choice.</summary>
-    private static Usage TotalUsage(IEnumerable<RunResult> results)
+    /// <summary>The prompt once, the completion tokens of every choice, and the prompt tokens block reuse spared (<c>cached_tokens</c>).</summary>
+    private Usage TotalUsage(IEnumerable<RunResult> results)
     {
         var all = results.ToList();
-        return Usage.Create(all[0].PromptTokens, all.Sum(r => r.CompletionTokens));
+        var reused = all.Max(r => r.EngineMetrics?.ReusedBlocks ?? 0);
+        var cached = Math.Min(all[0].PromptTokens, reused * state.Model.Engine.Layout.TokensPerBlock);
+        return Usage.Create(all[0].PromptTokens, all.Sum(r => r.CompletionTokens), cached);
     }
 
     /// <summary>

@@ -104,6 +104,8 @@ public class PerfMetricsTests
         var first = await PostAsync(worker, "/v1/completions", request);
         var second = await PostAsync(worker, "/v1/completions", request);
         Assert.Equal(first["choices"]![0]!["text"]!.GetValue<string>(), second["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(0, first["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>());
+        Assert.Equal(24, second["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>());
 
         var blocks = (await DrainAsync(worker)).Select(i => i["perf_metrics"]!["kv_cache_metrics"]!).ToList();
         Assert.Equal(0, blocks[0]["num_reused_blocks"]!.GetValue<int>());
