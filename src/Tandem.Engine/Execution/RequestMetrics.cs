@@ -12,7 +12,7 @@ namespace Tandem.Engine.Execution;
 /// <param name="FirstIteration">The engine step (counted from 0) that first fed it; -1 if none did.</param>
 /// <param name="LastIteration">The last engine step that fed it; -1 if none did.</param>
 /// <param name="AllocatedBlocks">KV blocks it held at the end.</param>
-/// <param name="ReusedBlocks">Of them, blocks taken from the block-reuse cache instead of computed (0 without <c>enable_block_reuse</c>).</param>
+/// <param name="ReusedBlocks">Of them, blocks its first admission took from the block-reuse cache instead of computing them (0 without <c>enable_block_reuse</c>).</param>
 public sealed record RequestMetrics(
     long Arrival,
     long FirstScheduled,

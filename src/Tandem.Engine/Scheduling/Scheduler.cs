@@ -175,7 +175,11 @@ internal sealed class Scheduler
             return false;
         }
 
-        sequence.ReusedBlocks += reused;
+        if (sequence.Preemptions == 0)
+        {
+            sequence.ReusedBlocks = reused; // a preempted request taking back its own blocks is not a prefix hit
+        }
+
         pool.TryAllocate(needed, sequence.Blocks);
         return true;
     }

@@ -57,7 +57,7 @@ internal sealed class Sequence
 
     public int Preemptions { get; set; }
 
-    /// <summary>Blocks taken from the block-reuse cache instead of computed (over all admissions).</summary>
+    /// <summary>Blocks its first admission took from the block-reuse cache instead of computing them.</summary>
     public int ReusedBlocks { get; set; }
 
     /// <summary>Engine timestamps and steps for the request's metrics (<see cref="RequestMetrics"/>); 0 / -1 until they happen.</summary>
