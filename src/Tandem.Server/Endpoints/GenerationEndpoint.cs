@@ -128,7 +128,7 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
 
     private async Task CollectAsync(HttpContext context, GenerationPlan plan, RequestHandle[] handles, ResponseFormat format, ResponseHeader header, ResponseExtras extras)
     {
-        var runs = await Task.WhenAll(handles.Select((handle, index) => CollectChoiceAsync(context, plan, handle, index, header, extras))).ConfigureAwait(false);
+        var runs = await Task.WhenAll(handles.Select((handle, index) => CollectChoiceAsync(context, plan, handle, index, extras))).ConfigureAwait(false);
         if (runs.FirstOrDefault(r => r.Reason is null) is { Result: { } failed })
         {
             if (!context.RequestAborted.IsCancellationRequested)
@@ -145,23 +145,31 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
     }
 
     private async Task<(RunResult Result, FinishReason? Reason, string Text, List<GeneratedToken> Tokens)> CollectChoiceAsync(
-        HttpContext context, GenerationPlan plan, RequestHandle handle, int index, ResponseHeader header, ResponseExtras extras)
+        HttpContext context, GenerationPlan plan, RequestHandle handle, int index, ResponseExtras extras)
     {
         var text = new System.Text.StringBuilder();
         var tokens = new List<GeneratedToken>();
-        var latency = new LatencyTracker(state.Metrics, state.Time);
-        var result = await GenerationRun.RunAsync(
-            state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
+        var (result, reason) = await RunChoiceAsync(
+            plan, handle, index, extras,
             delta =>
             {
                 text.Append(delta.Text);
                 tokens.AddRange(delta.Tokens);
                 return ValueTask.CompletedTask;
             },
-            latency.Token,
             context.RequestAborted).ConfigureAwait(false);
+        return (result, reason, text.ToString(), tokens);
+    }
+
+    /// <summary>One choice from its engine events to its outcome: latencies observed, the outcome (and perf metrics) recorded.</summary>
+    private async Task<(RunResult Result, FinishReason? Reason)> RunChoiceAsync(
+        GenerationPlan plan, RequestHandle handle, int index, ResponseExtras extras, Func<TextDelta, ValueTask> onDelta, CancellationToken cancellationToken)
+    {
+        var latency = new LatencyTracker(state.Metrics, state.Time);
+        var result = await GenerationRun.RunAsync(
+            state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null, onDelta, latency.Token, cancellationToken).ConfigureAwait(false);
         latency.Finished();
-        return (result, Finished(result, plan.ChoiceRequest(index).Id, plan, latency, extras), text.ToString(), tokens);
+        return (result, Finished(result, plan.ChoiceRequest(index).Id, plan, latency, extras));
     }
 
     private async Task StreamAsync(HttpContext context, GenerationPlan plan, RequestHandle[] handles, ResponseFormat format, ResponseHeader header, ResponseExtras extras)
@@ -199,19 +207,15 @@ internal sealed class GenerationEndpoint(ServerState state, ILogger logger)
         async Task<(RunResult Result, FinishReason? Reason)> StreamChoiceAsync(RequestHandle handle, int index)
         {
             var offset = plan.EchoText?.Length ?? 0;
-            var latency = new LatencyTracker(state.Metrics, state.Time);
-            var result = await GenerationRun.RunAsync(
-                state.Model, handle, plan.Request.PromptTokens.Count, plan.Stops, plan.Logprobs is not null,
+            var (result, reason) = await RunChoiceAsync(
+                plan, handle, index, extras,
                 async delta =>
                 {
                     var at = offset;
                     offset += delta.Text.Length;
                     await WriteAsync(() => format.WriteDelta(output, header, delta, at, index)).ConfigureAwait(false);
                 },
-                latency.Token,
                 aborted).ConfigureAwait(false);
-            latency.Finished();
-            var reason = Finished(result, plan.ChoiceRequest(index).Id, plan, latency, extras);
             if (reason is { } finish)
             {
                 await WriteAsync(() => format.WriteFinish(output, header, finish, ChoiceParams(plan, result, extras), index)).ConfigureAwait(false);
