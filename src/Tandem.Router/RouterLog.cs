@@ -40,6 +40,9 @@ internal static partial class RouterLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Clock of {Server} aligned for /perf_metrics: offset {Offset:0.######} s, delay {Delay:0.######} s")]
     public static partial void ClockAligned(ILogger logger, string server, double offset, double delay);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Clock of {Server} aligned again: offset {Offset:0.######} s, delay {Delay:0.######} s")]
+    public static partial void ClockRealigned(ILogger logger, string server, double offset, double delay);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot align the clock of {Server} for /perf_metrics ({Reason}); its metrics are skipped until a later call aligns it")]
     public static partial void ClockAlignFailed(ILogger logger, string server, string reason);
 

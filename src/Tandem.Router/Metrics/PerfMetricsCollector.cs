@@ -75,7 +75,7 @@ internal sealed class PerfMetricsCollector : IDisposable
     /// <summary>The worker's items (a JSON array), or null, logged, when it could not be aligned or fetched.</summary>
     private async Task<JsonElement?> FetchAsync(UpstreamServer server, CancellationToken cancellationToken)
     {
-        if (!await _clocks.EnsureAlignedAsync(server, cancellationToken).ConfigureAwait(false))
+        if (!await _clocks.AlignAsync(server, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }

@@ -9,51 +9,53 @@ using Tandem.Router.State;
 namespace Tandem.Router.Metrics;
 
 /// <summary>
-/// Puts each worker's <c>/perf_metrics</c> times on the router's steady clock, once per worker, before its first fetch:
+/// Puts a worker's <c>/perf_metrics</c> times on the router's steady clock before each fetch: <see cref="Exchanges"/> times
 /// <c>GET /steady_clock_offset</c> gives the worker's receive and transmit times, the router measures its own send and
-/// receive times around it (<see cref="ClockSample"/>), then <c>POST /steady_clock_offset {"offset": -offset}</c> makes the
-/// worker shift every time it reports. A failed alignment is logged and tried again on the next call.
+/// receive times around each (<see cref="ClockSample"/>) and keeps the exchange with the shortest delay (a first exchange
+/// that opens a connection or meets a cold handler is lopsided, and its offset off by up to half its delay); then
+/// <c>POST /steady_clock_offset {"offset": -offset}</c> makes the worker shift every time it reports. Aligning before every
+/// fetch, not once, also covers a worker that restarted (and forgot its offset). A failed alignment is logged, and that
+/// worker is tried again on the next call.
 /// </summary>
 internal sealed class WorkerClocks(HttpClient http, TimeProvider time, TimeSpan timeout, ILogger logger)
 {
     public const string Path = "steady_clock_offset";
+
+    /// <summary>Clock reads per alignment; the one with the shortest round trip gives the offset.</summary>
+    public const int Exchanges = 5;
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     private readonly HashSet<UpstreamServer> _aligned = [];
     private readonly Lock _lock = new();
 
-    public bool IsAligned(UpstreamServer server)
+    /// <summary>True when the worker's clock is now aligned; false, logged, when this try failed.</summary>
+    public async Task<bool> AlignAsync(UpstreamServer server, CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            return _aligned.Contains(server);
-        }
-    }
-
-    /// <summary>True when the worker's clock is (now or already) aligned; false, logged, when this try failed.</summary>
-    public async Task<bool> EnsureAlignedAsync(UpstreamServer server, CancellationToken cancellationToken)
-    {
-        if (IsAligned(server))
-        {
-            return true;
-        }
-
         using var expiry = new CancellationTokenSource(timeout, time);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         string? problem;
         try
         {
-            var (sample, measureProblem) = await MeasureAsync(server, bound.Token).ConfigureAwait(false);
+            var (sample, measureProblem) = await MeasureBestAsync(server, bound.Token).ConfigureAwait(false);
             problem = measureProblem ?? await SendOffsetAsync(server, -sample.Offset, bound.Token).ConfigureAwait(false);
             if (problem is null)
             {
+                bool first;
                 lock (_lock)
                 {
-                    _aligned.Add(server);
+                    first = _aligned.Add(server);
                 }
 
-                RouterLog.ClockAligned(logger, server.Name, sample.Offset, sample.Delay);
+                if (first)
+                {
+                    RouterLog.ClockAligned(logger, server.Name, sample.Offset, sample.Delay);
+                }
+                else
+                {
+                    RouterLog.ClockRealigned(logger, server.Name, sample.Offset, sample.Delay);
+                }
+
                 return true;
             }
         }
@@ -68,6 +70,27 @@ internal sealed class WorkerClocks(HttpClient http, TimeProvider time, TimeSpan 
 
         RouterLog.ClockAlignFailed(logger, server.Name, problem);
         return false;
+    }
+
+    /// <summary>The exchange with the shortest delay of <see cref="Exchanges"/>, or the first problem met.</summary>
+    private async Task<(ClockSample Sample, string? Problem)> MeasureBestAsync(UpstreamServer server, CancellationToken cancellationToken)
+    {
+        ClockSample best = default;
+        for (var i = 0; i < Exchanges; i++)
+        {
+            var (sample, problem) = await MeasureAsync(server, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return (default, problem);
+            }
+
+            if (i == 0 || sample.Delay < best.Delay)
+            {
+                best = sample;
+            }
+        }
+
+        return (best, null);
     }
 
     private async Task<(ClockSample Sample, string? Problem)> MeasureAsync(UpstreamServer server, CancellationToken cancellationToken)

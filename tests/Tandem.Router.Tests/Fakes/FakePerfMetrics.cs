@@ -37,6 +37,9 @@ public sealed class FakePerfMetrics(TimeProvider clock)
     /// <summary>When set, <c>GET /steady_clock_offset</c> answers 500.</summary>
     public bool FailClock { get; set; }
 
+    /// <summary>Runs before the first <c>GET /steady_clock_offset</c> reads the clock (say, advances a fake clock: a lopsided first exchange).</summary>
+    public Action? BeforeFirstClockRead { get; set; }
+
     public int Fetches => _fetches;
 
     public int ClockReads => _clockReads;
@@ -57,7 +60,11 @@ public sealed class FakePerfMetrics(TimeProvider clock)
         app.MapGet("/perf_metrics", FetchAsync);
         app.MapGet("/steady_clock_offset", context =>
         {
-            Interlocked.Increment(ref _clockReads);
+            if (Interlocked.Increment(ref _clockReads) == 1)
+            {
+                BeforeFirstClockRead?.Invoke();
+            }
+
             if (FailClock)
             {
                 context.Response.StatusCode = 500;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Tandem.Router.Metrics;
 using Tandem.Router.Tests.Fakes;
 
 namespace Tandem.Router.Tests.Metrics;
@@ -105,7 +106,7 @@ public sealed class PerfMetricsTests
     }
 
     [Fact]
-    public async Task EachWorkersClockIsAlignedOnceWithTheOffsetThatUndoesItsSkew()
+    public async Task EveryCallAlignsEachWorkersClockWithTheOffsetThatUndoesItsSkew()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(3));
         await using var harness = await RouterHarness.StartAsync(perfMetricsMaxRequests: 100, time: time);
@@ -117,13 +118,29 @@ public sealed class PerfMetricsTests
         Assert.Empty(await PerfMetricsAsync(harness));
         Assert.Empty(await PerfMetricsAsync(harness));
 
-        Assert.Equal(-1000, Assert.Single(harness.Context[0].PerfMetrics.ReceivedOffsets), 6);
-        Assert.Equal(250, Assert.Single(harness.Generation[0].PerfMetrics.ReceivedOffsets), 6);
-        Assert.All(Workers(harness), w => Assert.Equal(1, w.PerfMetrics.ClockReads));
+        Assert.All(harness.Context[0].PerfMetrics.ReceivedOffsets, o => Assert.Equal(-1000, o, 6));
+        Assert.All(harness.Generation[0].PerfMetrics.ReceivedOffsets, o => Assert.Equal(250, o, 6));
+        Assert.All(Workers(harness), w => Assert.Equal((3, 3 * WorkerClocks.Exchanges), (w.PerfMetrics.ReceivedOffsets.Count, w.PerfMetrics.ClockReads)));
         var routerTime = item["disagg_server_first_token_time"]!.GetValue<double>();
         Assert.Equal(routerTime, Timing(item["ctx_perf_metrics"], "last_token_time"), 6);
         Assert.Equal(routerTime, Timing(item["gen_perf_metrics"], "last_token_time"), 6);
-        Assert.Contains(harness.Logs.Lines, l => l.Message.Contains(harness.Context[0].Name, StringComparison.Ordinal) && l.Message.Contains("offset 1000 s", StringComparison.Ordinal));
+        Assert.Single(harness.Logs.Lines, l => l.Level == LogLevel.Information && l.Message.Contains(harness.Context[0].Name, StringComparison.Ordinal) && l.Message.Contains("offset 1000 s", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheExchangeWithTheShortestRoundTripGivesTheOffset()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(3));
+        await using var harness = await RouterHarness.StartAsync(perfMetricsMaxRequests: 100, time: time);
+        var generation = harness.Generation[0].PerfMetrics;
+        generation.Skew = 40;
+
+        // The first request to the worker takes 200 ms on its way there and none back: alone, its offset would be 100 ms off.
+        generation.BeforeFirstClockRead = () => time.Advance(TimeSpan.FromMilliseconds(200));
+        await RunAsync(harness, chat: true, stream: true);
+
+        Assert.Single(await PerfMetricsAsync(harness));
+        Assert.Equal(-40, Assert.Single(generation.ReceivedOffsets), 6);
     }
 
     [Fact]
@@ -140,9 +157,9 @@ public sealed class PerfMetricsTests
 
         generation.PerfMetrics.FailClock = false;
         Assert.Single(await PerfMetricsAsync(harness));
-        Assert.Equal(2, generation.PerfMetrics.ClockReads);
+        Assert.Equal(1 + WorkerClocks.Exchanges, generation.PerfMetrics.ClockReads);
         Assert.Single(generation.PerfMetrics.ReceivedOffsets);
-        Assert.Single(harness.Context[0].PerfMetrics.ReceivedOffsets);
+        Assert.Equal(2, harness.Context[0].PerfMetrics.ReceivedOffsets.Count);
     }
 
     [Fact]
