@@ -88,6 +88,9 @@ public sealed partial class LocalModel : IAsyncDisposable
         {
             (weights, note) = LoadTimeQuantizer.Apply(weights, options.Quantization);
             (weights, amxNote) = AmxPlacement.Apply(weights);
+            string? copyNote;
+            (weights, copyNote) = ResidentCopy.Apply(weights);
+            amxNote = copyNote is null ? amxNote : amxNote is null ? copyNote : $"{amxNote}; {copyNote}";
         }
         catch
         {

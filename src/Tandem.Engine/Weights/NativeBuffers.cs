@@ -13,10 +13,10 @@ internal sealed unsafe class NativeBuffers(IDisposable source) : IDisposable
     private bool _disposed;
     private bool _sourceReleased;
 
-    /// <summary>A 64-byte-aligned buffer of <paramref name="bytes"/> bytes, freed with this object.</summary>
-    public byte* Allocate(long bytes)
+    /// <summary>A buffer of <paramref name="bytes"/> bytes aligned to <paramref name="alignment"/> (a power of two), freed with this object.</summary>
+    public byte* Allocate(long bytes, nuint alignment = 64)
     {
-        var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+        var pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), alignment);
         _buffers.Add((nint)pointer);
         return pointer;
     }
