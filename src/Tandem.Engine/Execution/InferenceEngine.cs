@@ -93,9 +93,15 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         _held = new HeldKvStore(_cache);
         var maxTokens = Math.Min(options.MaxNumTokens, options.MaxBatchSize * maxSeqLen);
         _model = new LlamaModel(config, weights, _threads, maxTokens, options.MaxBatchSize, maxSeqLen);
+        if (options.KvEventBufferMaxSize > 0)
+        {
+            KvCacheEvents = new KvCacheEventLog(options.KvEventBufferMaxSize);
+            KvCacheEvents.Created(blocks);
+        }
+
         if (options.EnableBlockReuse)
         {
-            _cache.Pool.EnableReuse(Layout.TokensPerBlock);
+            _cache.Pool.EnableReuse(Layout.TokensPerBlock, KvCacheEvents);
         }
 
         _scheduler = new Scheduler(_cache, options.MaxBatchSize, maxTokens);
@@ -122,6 +128,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     public long KvCapacityTokens => _cache.CapacityTokens;
 
     public int KvBlocksTotal => _cache.Pool.Total;
+
+    /// <summary>The KV-cache events (<see cref="EngineOptions.KvEventBufferMaxSize"/>); null when off.</summary>
+    public KvCacheEventLog? KvCacheEvents { get; }
 
     /// <summary>Bytes of weights one forward step reads (for bandwidth figures).</summary>
     public long WeightBytesPerStep => _weights.MatrixBytesPerStep;
@@ -455,6 +464,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         var metrics = sequence.Metrics();
         if (reason == FinishReason.ContextDone)
         {
+            // Held blocks are read-only until released: with block reuse their full ones are findable at once, so
+            // a context server reuses a prefix while the first request's KV still waits for its transfer.
+            _scheduler.Index(sequence);
             _held.Hold(sequence.Id, sequence.Blocks, sequence.Computed, _time.GetUtcNow() + _options.HeldKvTimeout);
         }
         else

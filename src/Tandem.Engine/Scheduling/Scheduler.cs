@@ -121,10 +121,13 @@ internal sealed class Scheduler
     /// </summary>
     public void Release(Sequence sequence)
     {
-        var pool = _cache.Pool;
-        pool.Index?.Register(sequence.Tokens, sequence.Blocks, Math.Min(sequence.Computed / _cache.Layout.TokensPerBlock, sequence.Blocks.Count));
-        pool.ReleaseAll(sequence.Blocks);
+        Index(sequence);
+        _cache.Pool.ReleaseAll(sequence.Blocks);
     }
+
+    /// <summary>With block reuse, indexes a sequence's full computed blocks that are not indexed yet (they stay its own).</summary>
+    public void Index(Sequence sequence) =>
+        _cache.Pool.Index?.Register(sequence.Tokens, sequence.Blocks, Math.Min(sequence.Computed / _cache.Layout.TokensPerBlock, sequence.Blocks.Count));
 
     /// <summary>Takes a finished sequence out of the running list; its blocks stay with the caller's decision.</summary>
     public void Finish(Sequence sequence) => _running.Remove(sequence);

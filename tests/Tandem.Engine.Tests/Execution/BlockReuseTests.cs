@@ -89,4 +89,28 @@ public class BlockReuseTests
 
         await reusing.AssertPoolFullAsync();
     }
+
+    [Fact]
+    public async Task A_context_only_request_s_held_blocks_are_reused_while_they_wait_for_their_transfer()
+    {
+        await using var plain = TestModels.Open(TestModels.Stories, Options(reuse: false));
+        await using var reusing = TestModels.Open(TestModels.Stories, Options(reuse: true));
+        var prompt = Prompt(3, 41);
+        var expected = await plain.RunAsync(EngineHarness.Greedy("p", prompt, 5, RequestType.ContextOnly));
+        var exported = await plain.Engine.ExportKvAsync("p");
+
+        var held = await reusing.RunAsync(EngineHarness.Greedy("held", prompt, 5, RequestType.ContextOnly));
+        var again = await reusing.RunAsync(EngineHarness.Greedy("again", prompt, 5, RequestType.ContextOnly));
+        Assert.Equal((0, 5), (held.Metrics!.ReusedBlocks, again.Metrics!.ReusedBlocks));
+        Assert.Equal(expected.Tokens, held.Tokens);
+        Assert.Equal(expected.Tokens, again.Tokens);
+
+        // Both exports carry the KV computed without reuse, shared blocks included.
+        Assert.Equal(exported!.Data, (await reusing.Engine.ExportKvAsync("held"))!.Data);
+        Assert.Equal(exported.Data, (await reusing.Engine.ExportKvAsync("again"))!.Data);
+        Assert.True(await reusing.Engine.ReleaseKvAsync("held"));
+        Assert.True(await reusing.Engine.ReleaseKvAsync("again"));
+        Assert.True(await plain.Engine.ReleaseKvAsync("p"));
+        await reusing.AssertPoolFullAsync();
+    }
 }
