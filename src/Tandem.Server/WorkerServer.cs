@@ -181,6 +181,7 @@ public static class WorkerServer
         app.MapGet("/perf_metrics", info.PerfMetricsAsync);
         app.MapGet("/steady_clock_offset", info.SteadyClockAsync);
         app.MapPost("/steady_clock_offset", info.SetSteadyClockOffsetAsync);
+        app.MapPost("/kv_cache_events", info.KvCacheEventsAsync);
         app.MapFallback(context => HttpResponses.WriteErrorAsync(
             context.Response, ErrorResponse.NotFound($"No route {context.Request.Method} {context.Request.Path}.")));
         return app;

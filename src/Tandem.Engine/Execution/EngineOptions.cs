@@ -47,6 +47,13 @@ public sealed record EngineOptions
     /// </summary>
     public bool EnableBlockReuse { get; init; }
 
+    /// <summary>
+    /// <c>kv_cache_config.event_buffer_max_size</c>: when above 0, the engine logs KV-cache events (the pool made, blocks
+    /// stored for reuse, blocks removed; <see cref="KvCache.KvCacheEventLog"/>) and keeps the last this many until drained.
+    /// Stored and removed events need <see cref="EnableBlockReuse"/>. 0 (default): no events.
+    /// </summary>
+    public int KvEventBufferMaxSize { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -68,6 +75,11 @@ public sealed record EngineOptions
         if (TokensPerBlock is < 1 or > 4096)
         {
             errors.Add($"tokens_per_block must be in 1..4096 (got {TokensPerBlock})");
+        }
+
+        if (KvEventBufferMaxSize < 0)
+        {
+            errors.Add($"event_buffer_max_size must be 0 (off) or more (got {KvEventBufferMaxSize})");
         }
 
         if (KvCacheMemoryBytes is <= 0)

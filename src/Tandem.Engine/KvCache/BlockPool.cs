@@ -45,15 +45,15 @@ public sealed class BlockPool
     /// <summary>The block-reuse index; null when reuse is off (released blocks go straight back to the free stack).</summary>
     public PrefixIndex? Index { get; private set; }
 
-    /// <summary>Turns block reuse on (before the first allocation).</summary>
-    public void EnableReuse(int tokensPerBlock)
+    /// <summary>Turns block reuse on (before the first allocation); <paramref name="events"/> logs what the index stores and forgets.</summary>
+    public void EnableReuse(int tokensPerBlock, KvCacheEventLog? events = null)
     {
         if (UsedCount != 0)
         {
             throw new InvalidOperationException("block reuse must be turned on before any block is taken");
         }
 
-        Index = new PrefixIndex(Total, tokensPerBlock);
+        Index = new PrefixIndex(Total, tokensPerBlock, events);
     }
 
     /// <summary>Takes <paramref name="count"/> blocks, each with one reference, or none when too few are free.</summary>

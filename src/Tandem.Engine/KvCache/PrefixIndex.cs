@@ -12,20 +12,27 @@ namespace Tandem.Engine.KvCache;
 /// A block's KV depends only on its tokens and the tokens before it (batch invariance: never on the batch it ran
 /// in), so a reused block is bit for bit the block the request would have computed. Blocks are shared only when
 /// full, and a request writes only past the positions it has computed, so a shared block is never written.
+/// With an event log, each indexed block also gets its chained <see cref="BlockHasher"/> hash, and indexing and
+/// forgetting blocks are logged as stored and removed events (what a KV-aware router learns a worker's cache from).
 /// </summary>
 public sealed class PrefixIndex
 {
     private readonly Dictionary<BlockKey, int> _blocks = [];
     private readonly BlockKey?[] _keys;
     private readonly long[] _entries;
+    private readonly ulong[] _hashes;
     private readonly int _tokensPerBlock;
+    private readonly KvCacheEventLog? _events;
+    private readonly List<StoredBlock> _run = [];
     private long _nextEntry = 1;
 
-    public PrefixIndex(int totalBlocks, int tokensPerBlock)
+    public PrefixIndex(int totalBlocks, int tokensPerBlock, KvCacheEventLog? events = null)
     {
         _keys = new BlockKey?[totalBlocks];
         _entries = new long[totalBlocks];
+        _hashes = new ulong[totalBlocks];
         _tokensPerBlock = tokensPerBlock;
+        _events = events;
     }
 
     /// <summary>Blocks the index holds (referenced or not).</summary>
@@ -60,9 +67,12 @@ public sealed class PrefixIndex
     public void Register(IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int fullBlocks)
     {
         long parent = 0;
+        ulong parentHash = 0;
+        ulong? runParent = null;
         for (var i = 0; i < fullBlocks; i++)
         {
             var block = blocks[i];
+            var stored = false;
             if (_entries[block] == 0)
             {
                 var key = Key(parent, tokens, i);
@@ -75,12 +85,34 @@ public sealed class PrefixIndex
                     _blocks[key] = block;
                     _keys[block] = key;
                     _entries[block] = _nextEntry++;
+                    _hashes[block] = BlockHasher.Hash(key.Tokens, parentHash);
+                    stored = true;
+                    if (_events is not null)
+                    {
+                        if (_run.Count == 0)
+                        {
+                            runParent = i == 0 ? null : parentHash;
+                        }
+
+                        _run.Add(new StoredBlock(_hashes[block], key.Tokens));
+                    }
                 }
             }
 
+            if (!stored)
+            {
+                FlushRun(runParent);
+            }
+
             parent = _entries[block];
+            parentHash = _hashes[block];
         }
+
+        FlushRun(runParent);
     }
+
+    /// <summary>The chained hash of an indexed block (<see cref="BlockHasher"/>).</summary>
+    public ulong HashOf(int block) => Holds(block) ? _hashes[block] : throw new ArgumentException($"KV block {block} is not indexed", nameof(block));
 
     /// <summary>The pool takes <paramref name="block"/> back for new KV: it is no longer findable.</summary>
     public void Forget(int block)
@@ -90,6 +122,17 @@ public sealed class PrefixIndex
             _blocks.Remove(key);
             _keys[block] = null;
             _entries[block] = 0;
+            _events?.Removed(_hashes[block]);
+        }
+    }
+
+    /// <summary>Logs the blocks indexed since the last flush as one stored event.</summary>
+    private void FlushRun(ulong? parent)
+    {
+        if (_run.Count > 0)
+        {
+            _events!.Stored(parent, [.. _run]);
+            _run.Clear();
         }
     }
 
@@ -115,9 +158,9 @@ public sealed class PrefixIndex
 
         public override int GetHashCode() => _hash;
 
-        private long Parent { get; } = parent;
+        public int[] Tokens { get; } = tokens;
 
-        private int[] Tokens { get; } = tokens;
+        private long Parent { get; } = parent;
 
         private static int HashOf(long parent, int[] tokens)
         {

@@ -40,7 +40,6 @@ public static class IgnoredSettings
         "cross_kv_cache_fraction",
         "dtype",
         "enable_partial_reuse",
-        "event_buffer_max_size",
         "host_cache_size",
         "max_attention_window",
         "onboard_blocks",

@@ -53,6 +53,12 @@ public sealed record ServerSettings
     /// </summary>
     public bool KvCacheEnableBlockReuse { get; init; } = true;
 
+    /// <summary>
+    /// <c>kv_cache_config.event_buffer_max_size</c>: KV-cache events kept for <c>POST /kv_cache_events</c> (a KV-aware
+    /// router's view of this worker's cache; <see cref="EngineOptions.KvEventBufferMaxSize"/>). 0 (default): none.
+    /// </summary>
+    public int KvCacheEventBufferMaxSize { get; init; }
+
     /// <summary>Compute threads; null = one per processor.</summary>
     public int? Threads { get; init; }
 
@@ -97,6 +103,7 @@ public sealed record ServerSettings
         FreeMemoryFraction = KvCacheFreeMemoryFraction,
         MaxKvTokens = KvCacheMaxTokens,
         EnableBlockReuse = KvCacheEnableBlockReuse,
+        KvEventBufferMaxSize = KvCacheEventBufferMaxSize,
         Threads = Threads,
         Quantization = Quantization,
         MaxWaitingRequests = MaxWaitingRequests,

@@ -119,6 +119,11 @@ public static class ServerSettingsLoader
                 : "perf_metrics_max_requests is set but return_perf_metrics is false: GET /perf_metrics keeps no request; set return_perf_metrics: true");
         }
 
+        if (settings.KvCacheEventBufferMaxSize > 0 && !settings.KvCacheEnableBlockReuse)
+        {
+            draft.Warnings.Add("kv_cache_config.event_buffer_max_size is set but enable_block_reuse is false: POST /kv_cache_events will only ever report the pool's creation; turn block reuse on");
+        }
+
         if (settings.KvCacheMaxTokens is { } maxTokens && maxTokens < settings.TokensPerBlock)
         {
             draft.Problem("kv_cache_config.max_tokens", $"must hold at least one block of {settings.TokensPerBlock} tokens (kv_cache_config.tokens_per_block), got {maxTokens}");

@@ -21,6 +21,7 @@ internal static class YamlSettingsReader
         ["free_gpu_memory_fraction"] = Scalar(SettingValues.Fraction, (s, v) => s with { KvCacheFreeMemoryFraction = v }),
         ["free_memory_fraction"] = Scalar(SettingValues.Fraction, (s, v) => s with { KvCacheFreeMemoryFraction = v }),
         ["enable_block_reuse"] = Scalar(SettingValues.Boolean, (s, v) => s with { KvCacheEnableBlockReuse = v }),
+        ["event_buffer_max_size"] = Scalar(SettingValues.Integer(0, 1 << 24), (s, v) => s with { KvCacheEventBufferMaxSize = (int)v }),
     };
 
     private static readonly Dictionary<string, KeyReader> CacheTransceiverKeys = new(StringComparer.Ordinal)

@@ -102,6 +102,24 @@ internal sealed class InfoEndpoints(ServerState state)
     public Task PerfMetricsAsync(HttpContext context) =>
         HttpResponses.WriteJsonAsync(context.Response, state.PerfMetrics.Drain(), ServerJsonContext.Default.ListPerfMetricsItem);
 
+    /// <summary>
+    /// POST /kv_cache_events: the KV-cache events logged since the last call, oldest first, in TensorRT-LLM's JSON
+    /// (<see cref="KvCacheEventsJson"/>), and gone afterwards; <c>[]</c> when <c>event_buffer_max_size</c> is 0.
+    /// </summary>
+    public async Task KvCacheEventsAsync(HttpContext context)
+    {
+        var engine = state.Model.Engine;
+        var events = engine.KvCacheEvents?.Drain() ?? [];
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            KvCacheEventsJson.Write(writer, events, engine.MaxSeqLen);
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
     /// <summary>GET /steady_clock_offset: the NTP-style reading the disaggregated server aligns its clock with.</summary>
     public Task SteadyClockAsync(HttpContext context)
     {

@@ -13,6 +13,7 @@ public sealed class BadSettingsTests
         { "kv_cache_config: 5", "m", "kv_cache_config", "expected a mapping of keys, got a value '5'" },
         { "kv_cache_config:\n  free_gpu_memory_fraction: 1.5", "m", "kv_cache_config.free_gpu_memory_fraction", "must be a fraction greater than 0 and at most 1, got 1.5" },
         { "kv_cache_config:\n  enable_block_reuse: maybe", "m", "kv_cache_config.enable_block_reuse", "expected true or false, got 'maybe'" },
+        { "kv_cache_config:\n  event_buffer_max_size: -1", "m", "kv_cache_config.event_buffer_max_size", "must be between 0 and 16777216, got -1" },
         { "kv_cache_config:\n  max_tokens: 8", "m", "kv_cache_config.max_tokens", "must hold at least one block of 32 tokens" },
         { "cache_transceiver_config:\n  backend: UCX", "m", "cache_transceiver_config.backend", "backend 'UCX' is not supported; Tandem's transfer backends are DEFAULT and TCP" },
         { "cache_transceiver_config:\n  backend: RDMA", "m", "cache_transceiver_config.backend", "unknown backend 'RDMA'; the supported backends are DEFAULT and TCP" },

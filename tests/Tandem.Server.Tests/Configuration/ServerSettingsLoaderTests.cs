@@ -255,6 +255,20 @@ public sealed class ServerSettingsLoaderTests
     }
 
     [Fact]
+    public void EventBufferMaxSizeReachesTheEngineAndIsWarnedAboutWithoutBlockReuse()
+    {
+        Assert.Equal(0, Loading.Run(null).Settings!.ToEngineOptions().KvEventBufferMaxSize);
+        var on = Loading.Run("kv_cache_config:\n  event_buffer_max_size: 1024\n");
+        Assert.True(on.IsValid);
+        Assert.Equal(1024, on.Settings.ToEngineOptions().KvEventBufferMaxSize);
+        Assert.Empty(on.Warnings);
+
+        var withoutReuse = Loading.Run("kv_cache_config:\n  event_buffer_max_size: 16\n  enable_block_reuse: false\n");
+        Assert.True(withoutReuse.IsValid);
+        Assert.Contains(withoutReuse.Warnings, w => w.StartsWith("kv_cache_config.event_buffer_max_size is set but enable_block_reuse is false", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EveryProblemIsReportedAtOnce()
     {
         const string yaml = """
