@@ -77,6 +77,7 @@ public static class DisaggregatedRouter
         })
         { Timeout = Timeout.InfiniteTimeSpan };
         var state = new RouterState(config, options, http, timeProvider ?? TimeProvider.System);
+        await Routing.KvAwareSetup.ApplyAsync(state, logger, cancellationToken).ConfigureAwait(false);
         var perfMetrics = new PerfMetricsCollector(state, logger);
         var app = Build(state, perfMetrics, loggerFactory, logger);
         try

@@ -40,6 +40,15 @@ internal static partial class RouterLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Clock of {Server} aligned for /perf_metrics: offset {Offset:0.######} s, delay {Delay:0.######} s")]
     public static partial void ClockAligned(ILogger logger, string server, double offset, double delay);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "KV-cache events of {Server}: {Count} event(s), {Changed} block(s) stored or removed")]
+    public static partial void KvEventsApplied(ILogger logger, string server, int count, int changed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "POST /kv_cache_events of {Server} failed ({Reason}); kv_cache_aware keeps its last view of that server and tries again after its next request")]
+    public static partial void KvEventsFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "kv_cache_aware routing ({Role} servers): prompts tokenized with the tokenizer and chat template of {Model}, hashed in blocks of {TokensPerBlock} tokens")]
+    public static partial void KvAwareReady(ILogger logger, string role, string model, int tokensPerBlock);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Clock of {Server} aligned again: offset {Offset:0.######} s, delay {Delay:0.######} s")]
     public static partial void ClockRealigned(ILogger logger, string server, double offset, double delay);
 

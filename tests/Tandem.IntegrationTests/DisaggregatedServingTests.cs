@@ -113,4 +113,33 @@ public class DisaggregatedServingTests
         Assert.Empty(JsonDocument.Parse(await topology.Http.GetStringAsync(new Uri(topology.Router, "perf_metrics"), TestContext.Current.CancellationToken)).RootElement.EnumerateArray());
         await topology.AssertPoolsFullAsync();
     }
+
+    [Fact]
+    public async Task Kv_cache_aware_routing_sends_a_repeated_prompt_to_the_context_server_that_cached_it()
+    {
+        const string workerYaml = "kv_cache_config:\n  tokens_per_block: 16\n  enable_block_reuse: true\n  event_buffer_max_size: 1024\n";
+        await using var topology = await Topology.StartAsync(workerYaml, string.Empty, "{type: kv_cache_aware, tokens_per_block: 16}", ("context", true, false), ("context", true, false), ("generation", false, true));
+        const string Story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. One day, she found a big red ball under a tree.";
+        var expected = (await topology.AskAsync(topology.Router, false, Story, 12, false)).Text;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected, (await topology.AskAsync(topology.Router, false, Story, 12, i % 2 == 1)).Text);
+        }
+
+        // Every context leg went to the server that computed the prompt first; round robin would have split them 3 / 2.
+        var served = new List<int>();
+        foreach (var worker in topology.Workers.Take(2))
+        {
+            var text = await topology.Http.GetStringAsync(new Uri(worker, "prometheus/metrics"), TestContext.Current.CancellationToken);
+            served.Add(ContextLegs(text));
+        }
+
+        served.Sort();
+        Assert.True(served.SequenceEqual([0, 5]), $"context legs per server: {string.Join(", ", served)}\n{topology.Logs}");
+        await topology.AssertPoolsFullAsync();
+    }
+
+    private static int ContextLegs(string prometheus) =>
+        prometheus.Split('\n').Where(l => l.StartsWith("tandem_requests_total{outcome=\"not_finished\"}", StringComparison.Ordinal))
+            .Select(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Sum();
 }

@@ -29,7 +29,15 @@ internal sealed class Topology : IAsyncDisposable
     public static Task<Topology> StartAsync(params (string Role, bool Context, bool Generation)[] workers) => StartAsync(perfMetrics: false, workers);
 
     /// <summary>As <see cref="StartAsync(ValueTuple{string, bool, bool}[])"/>; with <paramref name="perfMetrics"/>, workers and router keep per-request perf metrics (100 requests).</summary>
-    public static async Task<Topology> StartAsync(bool perfMetrics, params (string Role, bool Context, bool Generation)[] workers)
+    public static Task<Topology> StartAsync(bool perfMetrics, params (string Role, bool Context, bool Generation)[] workers) =>
+        StartAsync(perfMetrics ? "return_perf_metrics: true\nperf_metrics_max_requests: 100\n" : null, perfMetrics ? "perf_metrics_max_requests: 100\n" : string.Empty, null, workers);
+
+    /// <summary>
+    /// As <see cref="StartAsync(ValueTuple{string, bool, bool}[])"/>, every worker given <paramref name="workerYaml"/> (when
+    /// not null) as its <c>--config</c>, <paramref name="routerYaml"/> appended to the router's config and
+    /// <paramref name="contextRouter"/> (when not null) as the context section's <c>router</c> block.
+    /// </summary>
+    public static async Task<Topology> StartAsync(string? workerYaml, string routerYaml, string? contextRouter, params (string Role, bool Context, bool Generation)[] workers)
     {
         var topology = new Topology(System.IO.Directory.CreateTempSubdirectory("tandem-topology-").FullName);
         try
@@ -37,10 +45,10 @@ internal sealed class Topology : IAsyncDisposable
             var context = new List<string>();
             var generation = new List<string>();
             string[] workerConfig = [];
-            if (perfMetrics)
+            if (workerYaml is not null)
             {
                 var path = Path.Combine(topology.Directory, "worker.yaml");
-                File.WriteAllText(path, "return_perf_metrics: true\nperf_metrics_max_requests: 100\n");
+                File.WriteAllText(path, workerYaml);
                 workerConfig = ["--config", path];
             }
 
@@ -62,7 +70,7 @@ internal sealed class Topology : IAsyncDisposable
             }
 
             var routerPort = TandemProcess.FreePort();
-            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation) + (perfMetrics ? "perf_metrics_max_requests: 100\n" : string.Empty));
+            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation, contextRouter) + routerYaml);
             foreach (var (worker, process) in topology.Workers.Zip(topology._processes))
             {
                 await process.WaitHealthyAsync(topology.Http, new Uri(worker, "health"), TimeSpan.FromSeconds(90));
@@ -89,7 +97,7 @@ internal sealed class Topology : IAsyncDisposable
 
     public string Logs => string.Join("\n", _processes.Select(p => $"--- {p.Name} ---\n{p.Output}"));
 
-    public static string Config(int routerPort, IReadOnlyList<string> context, IReadOnlyList<string> generation)
+    public static string Config(int routerPort, IReadOnlyList<string> context, IReadOnlyList<string> generation, string? contextRouter = null)
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("hostname: 127.0.0.1").AppendLine($"port: {routerPort}").AppendLine($"model: {Model}").AppendLine("backend: pytorch");
@@ -97,6 +105,11 @@ internal sealed class Topology : IAsyncDisposable
         foreach (var url in context)
         {
             yaml.AppendLine($"    - \"{url}\"");
+        }
+
+        if (contextRouter is not null)
+        {
+            yaml.AppendLine($"  router: {contextRouter}");
         }
 
         yaml.AppendLine("generation_servers:").AppendLine($"  num_instances: {generation.Count}").AppendLine("  urls:");

@@ -152,12 +152,7 @@ public sealed partial class LocalModel : IAsyncDisposable
     }
 
     /// <summary>Renders messages with the chat template and tokenizes the result (the template supplies BOS when it has one).</summary>
-    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages)
-    {
-        var text = ChatTemplate.Render(messages, addGenerationPrompt: true, Tokenizer.BosToken, Tokenizer.EosToken);
-        var templateHasBos = Tokenizer.BosToken is { Length: > 0 } bos && text.StartsWith(bos, StringComparison.Ordinal);
-        return Tokenizer.Encode(text, addSpecialTokens: !templateHasBos);
-    }
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages) => PromptEncoder.EncodeChat(ChatTemplate, Tokenizer, messages);
 
     public bool IsEndOfSequence(int token) => Config.EosTokenIds.Contains(token) || token == Tokenizer.EosId;
 

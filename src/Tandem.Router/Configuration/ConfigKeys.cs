@@ -18,7 +18,7 @@ internal static class ConfigKeys
         "num_instances", "urls", "router", "tensor_parallel_size", "pipeline_parallel_size",
     };
 
-    public static readonly IReadOnlySet<string> RouterBlock = new HashSet<string>(StringComparer.Ordinal) { "type", "use_tokens" };
+    public static readonly IReadOnlySet<string> RouterBlock = new HashSet<string>(StringComparer.Ordinal) { "type", "use_tokens", "tokens_per_block", "max_batch_size" };
 
     /// <summary>
     /// Worker (LLM-API) settings: allowed in a section, and at the top level, where they are inherited by both sections

@@ -11,7 +11,7 @@ namespace Tandem.Router.Configuration;
 /// </summary>
 internal static class SectionReader
 {
-    private static readonly string[] UnsupportedPolicies = ["kv_cache_aware", "conversation"];
+    private static readonly string[] UnsupportedPolicies = ["conversation"];
 
     public static ServerSectionConfig? Read(string section, YamlNode? node, IReadOnlyDictionary<string, YamlNode> inherited, ConfigProblems problems)
     {
@@ -37,6 +37,7 @@ internal static class SectionReader
         var policy = new RoutingPolicyConfig();
         int tensorParallel = 1, pipelineParallel = 1;
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var workerNodes = new Dictionary<string, YamlNode>(inherited, StringComparer.Ordinal);
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = YamlValues.ToText(keyNode);
@@ -69,6 +70,7 @@ internal static class SectionReader
                     else
                     {
                         settings[key] = YamlValues.ToText(value);
+                        workerNodes[key] = value;
                     }
 
                     break;
@@ -98,7 +100,7 @@ internal static class SectionReader
         {
             NumInstances = count,
             Urls = urls ?? [],
-            Router = policy,
+            Router = WithSectionArgs(policy, workerNodes),
             TensorParallelSize = tensorParallel,
             PipelineParallelSize = pipelineParallel,
             WorkerSettings = settings,
@@ -161,6 +163,7 @@ internal static class SectionReader
 
         var policy = new RoutingPolicyConfig();
         YamlNode? useTokensNode = null;
+        var cacheKeys = new List<(string Path, YamlNode Node)>();
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = YamlValues.ToText(keyNode);
@@ -191,6 +194,16 @@ internal static class SectionReader
                 useTokensNode = value;
                 policy = policy with { UseTokens = YamlValues.Boolean(value, keyPath, problems) ?? false };
             }
+            else if (key == "tokens_per_block")
+            {
+                cacheKeys.Add((keyPath, keyNode));
+                policy = policy with { TokensPerBlock = YamlValues.Integer(value, keyPath, 1, 4096, problems) };
+            }
+            else if (key == "max_batch_size")
+            {
+                cacheKeys.Add((keyPath, keyNode));
+                policy = policy with { MaxBatchSize = YamlValues.Integer(value, keyPath, 1, 1 << 20, problems) };
+            }
             else
             {
                 problems.Add(keyPath, KeySuggestion.UnknownKey(key, ConfigKeys.RouterBlock), keyNode);
@@ -202,7 +215,39 @@ internal static class SectionReader
             problems.Add($"{path}.use_tokens", $"applies to the load_balancing policy only, not {policy.Type}", useTokensNode);
         }
 
+        if (policy.Type != Routing.KvCacheAwarePolicy.PolicyName)
+        {
+            foreach (var (keyPath, keyNode) in cacheKeys)
+            {
+                problems.Add(keyPath, $"applies to the kv_cache_aware policy only, not {policy.Type}", keyNode);
+            }
+        }
+
         return policy;
+    }
+
+    /// <summary>
+    /// TensorRT-LLM copies a section's <c>max_batch_size</c> and <c>kv_cache_config.tokens_per_block</c> into its router's
+    /// arguments when the router block does not set them: a KV-aware router then hashes in the workers' block size.
+    /// </summary>
+    private static RoutingPolicyConfig WithSectionArgs(RoutingPolicyConfig policy, Dictionary<string, YamlNode> worker)
+    {
+        if (policy.Type != Routing.KvCacheAwarePolicy.PolicyName)
+        {
+            return policy;
+        }
+
+        static int? Number(YamlNode? node) =>
+            node is YamlScalarNode { Value: { } text } && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+
+        var blockSize = worker.TryGetValue("kv_cache_config", out var kv) && kv is YamlMappingNode kvMapping
+            ? kvMapping.Children.Where(c => YamlValues.ToText(c.Key) == "tokens_per_block").Select(c => Number(c.Value)).FirstOrDefault()
+            : null;
+        return policy with
+        {
+            TokensPerBlock = policy.TokensPerBlock ?? blockSize,
+            MaxBatchSize = policy.MaxBatchSize ?? Number(worker.GetValueOrDefault("max_batch_size")),
+        };
     }
 
     private static int? SingleDevice(YamlNode node, string path, ConfigProblems problems)

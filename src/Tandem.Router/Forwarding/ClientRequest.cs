@@ -7,7 +7,7 @@ namespace Tandem.Router.Forwarding;
 /// A client's completion or chat request: checked with <see cref="RequestParser"/> (so a bad body is refused here with the
 /// worker's own 400 message), and kept as JSON so the legs forward every field the client sent, unknown ones included.
 /// </summary>
-internal sealed record ClientRequest(string Path, bool IsChat, JsonObject Json, bool Stream, bool IncludeUsage, long PromptWeight)
+internal sealed record ClientRequest(string Path, bool IsChat, JsonObject Json, bool Stream, bool IncludeUsage, long PromptWeight, GenerationRequest Parsed)
 {
     public const string CompletionsPath = "/v1/completions";
     public const string ChatPath = "/v1/chat/completions";
@@ -40,6 +40,6 @@ internal sealed record ClientRequest(string Path, bool IsChat, JsonObject Json, 
         }
 
         var json = JsonNode.Parse(body)!.AsObject();
-        return (new ClientRequest(chat ? ChatPath : CompletionsPath, chat, json, parsed.Stream == true, parsed.StreamOptions?.IncludeUsage == true, weight), null);
+        return (new ClientRequest(chat ? ChatPath : CompletionsPath, chat, json, parsed.Stream == true, parsed.StreamOptions?.IncludeUsage == true, weight, parsed), null);
     }
 }

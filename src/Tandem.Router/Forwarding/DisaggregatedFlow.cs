@@ -79,7 +79,9 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
         }
 
         var aborted = context.RequestAborted;
-        var (leg, failure) = await _sender.SendAsync(state.Cluster.Context, request.Path, LegRequests.Context(request), request.PromptWeight, null, aborted).ConfigureAwait(false);
+        var contextSection = state.Cluster.Context;
+        var (leg, failure) = await _sender.SendAsync(
+            contextSection, request.Path, LegRequests.Context(request), request.PromptWeight, null, aborted, contextSection.Blocks?.Hash(request.Parsed)).ConfigureAwait(false);
         if (leg is null)
         {
             return await FailAsync(context, failure!).ConfigureAwait(false);
@@ -126,7 +128,9 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
     private async Task<string> GenerationAsync(
         HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer, PerfStart? perf = null)
     {
-        var (leg, failure) = await _sender.SendAsync(state.Cluster.Generation, request.Path, body, promptWeight, contextServer, context.RequestAborted).ConfigureAwait(false);
+        var generation = state.Cluster.Generation;
+        var (leg, failure) = await _sender.SendAsync(
+            generation, request.Path, body, promptWeight, contextServer, context.RequestAborted, generation.Blocks?.Hash(request.Parsed)).ConfigureAwait(false);
         if (leg is null)
         {
             return await FailAsync(context, failure!).ConfigureAwait(false);

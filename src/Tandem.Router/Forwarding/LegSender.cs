@@ -10,14 +10,15 @@ namespace Tandem.Router.Forwarding;
 /// </summary>
 internal sealed class LegSender(RouterState state, ILogger logger)
 {
-    public async Task<(Leg? Leg, UpstreamFailure? Failure)> SendAsync(ServerSection section, string path, byte[] body, long promptWeight, UpstreamServer? avoid, CancellationToken aborted)
+    public async Task<(Leg? Leg, UpstreamFailure? Failure)> SendAsync(
+        ServerSection section, string path, byte[] body, long promptWeight, UpstreamServer? avoid, CancellationToken aborted, IReadOnlyList<ulong>? blockHashes = null)
     {
         var tried = new HashSet<UpstreamServer>();
         var attempts = state.Config.MaxRetries + 1;
         UpstreamFailure? last = null;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            var server = section.Pick(promptWeight, state.Time.GetUtcNow(), tried, avoid);
+            var server = section.Pick(promptWeight, state.Time.GetUtcNow(), tried, avoid, blockHashes);
             if (server is null)
             {
                 tried.Clear();
@@ -30,7 +31,7 @@ internal sealed class LegSender(RouterState state, ILogger logger)
                     return (null, new UpstreamFailure(UpstreamFailureKind.ClientGone, "the client went away"));
                 }
 
-                server = section.Pick(promptWeight, state.Time.GetUtcNow(), tried, avoid);
+                server = section.Pick(promptWeight, state.Time.GetUtcNow(), tried, avoid, blockHashes);
                 if (server is null)
                 {
                     break;
@@ -43,7 +44,8 @@ internal sealed class LegSender(RouterState state, ILogger logger)
             var (call, failure) = await state.Upstream.PostAsync(server, path, body, aborted).ConfigureAwait(false);
             if (call is not null)
             {
-                return (new Leg(server, lease, call, start), null);
+                var finished = server;
+                return (new Leg(server, lease, call, start, () => section.Policy.Finished(finished)), null);
             }
 
             lease.Dispose();

@@ -13,4 +13,15 @@ public interface IRoutingPolicy
 
     /// <summary>Chooses among <paramref name="available"/> (never empty: servers that are up and not excluded).</summary>
     UpstreamServer Pick(IReadOnlyList<UpstreamServer> available, long promptTokens);
+
+    /// <summary>
+    /// <see cref="Pick(IReadOnlyList{UpstreamServer}, long)"/> for a request whose prompt's full blocks hash to
+    /// <paramref name="blockHashes"/> (null when not hashed); only a cache-aware policy looks at them.
+    /// </summary>
+    UpstreamServer Pick(IReadOnlyList<UpstreamServer> available, long promptTokens, IReadOnlyList<ulong>? blockHashes) => Pick(available, promptTokens);
+
+    /// <summary>A request this section sent to <paramref name="server"/> ended there.</summary>
+    void Finished(UpstreamServer server)
+    {
+    }
 }

@@ -9,6 +9,7 @@ public static class RoutingPolicies
     {
         [RoundRobinPolicy.PolicyName] = _ => new RoundRobinPolicy(),
         [LoadBalancingPolicy.PolicyName] = config => new LoadBalancingPolicy(config.UseTokens),
+        [KvCacheAwarePolicy.PolicyName] = config => new KvCacheAwarePolicy(config.TokensPerBlock ?? 32, config.MaxBatchSize ?? 64),
     };
 
     /// <summary>Policies whose <c>router</c> block may set <c>use_tokens</c>.</summary>

@@ -66,6 +66,25 @@ public sealed class RouterConfigLoaderTests
     }
 
     [Fact]
+    public void KvCacheAwareTakesTheSectionsBlockSizeAndBatchSizeUnlessItsBlockSetsThem()
+    {
+        const string yaml = """
+            max_batch_size: 24
+            context_servers:
+              urls: ["localhost:8001", "localhost:8002"]
+              kv_cache_config: {tokens_per_block: 16, enable_block_reuse: true, event_buffer_max_size: 1024}
+              router: {type: kv_cache_aware}
+            generation_servers:
+              urls: ["localhost:8003"]
+              router: {type: kv_cache_aware, tokens_per_block: 8, max_batch_size: 4}
+            """;
+        var result = RouterConfigLoader.Load(yaml);
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 16, MaxBatchSize = 24 }, result.Config.ContextServers.Router);
+        Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 8, MaxBatchSize = 4 }, result.Config.GenerationServers.Router);
+    }
+
+    [Fact]
     public void PerfMetricsKeysGoToTheRouterAtTheTopAndToTheWorkersInASection()
     {
         var result = RouterConfigLoader.Load("""

@@ -56,6 +56,13 @@ public sealed class FakeWorker : IAsyncDisposable
 
     public Task Aborted => _aborted.Task;
 
+    /// <summary>What its <c>POST /kv_cache_events</c> hands out next (TensorRT-LLM's event objects), drained by each call.</summary>
+    public ConcurrentQueue<JsonObject> KvCacheEvents { get; } = new();
+
+    public int KvEventPolls => Volatile.Read(ref _kvEventPolls);
+
+    private int _kvEventPolls;
+
     public string FirstToken { get; set; } = " Once";
 
     public IReadOnlyList<string> GenerationTokens { get; set; } = [" Once", " upon", " a", " time"];
@@ -92,6 +99,18 @@ public sealed class FakeWorker : IAsyncDisposable
         app.MapPost("/v1/completions", context => worker!.HandleAsync(context, chat: false));
         app.MapPost("/v1/chat/completions", context => worker!.HandleAsync(context, chat: true));
         perfMetrics.Map(app);
+        app.MapPost("/kv_cache_events", async context =>
+        {
+            Interlocked.Increment(ref worker!._kvEventPolls);
+            var events = new JsonArray();
+            while (worker.KvCacheEvents.TryDequeue(out var e))
+            {
+                events.Add(e);
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(events.ToJsonString(), context.RequestAborted);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         worker = new FakeWorker(app, new Uri(address), perfMetrics);

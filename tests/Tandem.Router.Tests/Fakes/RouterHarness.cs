@@ -39,7 +39,7 @@ public sealed class RouterHarness : IAsyncDisposable
 
     public static async Task<RouterHarness> StartAsync(
         int contextCount = 1, int generationCount = 1, string contextRouter = "{type: round_robin}", string generationRouter = "{type: round_robin}",
-        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null)
+        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null, string model = "fake")
     {
         var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync(time)));
         var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync(time)));
@@ -51,7 +51,7 @@ public sealed class RouterHarness : IAsyncDisposable
         var yaml = $"""
             hostname: 127.0.0.1
             port: 0
-            model: fake
+            model: {model}
             max_retries: {maxRetries}
             perf_metrics_max_requests: {perfMetricsMaxRequests}
             context_servers:

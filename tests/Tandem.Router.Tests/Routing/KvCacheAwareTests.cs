@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Tandem.Engine.KvCache;
+using Tandem.Engine.Runtime;
+using Tandem.Router.Routing;
+using Tandem.Router.Tests.Fakes;
+
+namespace Tandem.Router.Tests.Routing;
+
+/// <summary>
+/// <c>kv_cache_aware</c> end to end against fake workers: the router hashes each prompt with the model's tokenizer,
+/// learns from each worker's <c>/kv_cache_events</c> which blocks it holds, and sends a prompt where its start is cached.
+/// </summary>
+public class KvCacheAwareTests
+{
+    private const string Story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.";
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static Task<RouterHarness> StartAsync(string contextRouter = "{type: kv_cache_aware, tokens_per_block: 4}") =>
+        RouterHarness.StartAsync(contextCount: 2, contextRouter: contextRouter, model: SharedData.Require("models", "stories260K"));
+
+    private static async Task AskAsync(RouterHarness harness, string prompt, bool chat = false)
+    {
+        var body = chat
+            ? new JsonObject { ["model"] = "m", ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }), ["max_tokens"] = 4 }
+            : new JsonObject { ["model"] = "m", ["prompt"] = prompt, ["max_tokens"] = 4 };
+        using var response = await harness.Http.PostAsync(chat ? "/v1/chat/completions" : "/v1/completions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await response.Content.ReadAsStringAsync(Cancel);
+    }
+
+    /// <summary>The stored event a worker holding <paramref name="tokens"/>' full blocks (all but the last token) would report.</summary>
+    private static JsonObject Stored(int[] tokens, int tokensPerBlock = 4)
+    {
+        var blocks = new JsonArray();
+        foreach (var hash in BlockHasher.Chain(tokens.AsSpan(0, tokens.Length - 1), tokensPerBlock))
+        {
+            blocks.Add(new JsonObject { ["type"] = "stored_block", ["block_hash"] = hash, ["tokens"] = new JsonArray(), ["cache_level"] = 0, ["priority"] = 35 });
+        }
+
+        return new JsonObject { ["event_id"] = 1, ["data"] = new JsonObject { ["type"] = "stored", ["parent_hash"] = null, ["blocks"] = blocks }, ["window_size"] = 256 };
+    }
+
+    private static JsonObject Removed(int[] tokens, int tokensPerBlock = 4) => new()
+    {
+        ["event_id"] = 2,
+        ["data"] = new JsonObject { ["type"] = "removed", ["block_hashes"] = new JsonArray([.. BlockHasher.Chain(tokens.AsSpan(0, tokens.Length - 1), tokensPerBlock).Select(h => (JsonNode)h)]) },
+        ["window_size"] = 256,
+    };
+
+    private static int Asked(FakeWorker worker, string prompt) =>
+        worker.Requests.Count(r => r.Body["prompt"]?.GetValue<string>() == prompt
+            || r.Body["messages"]?[0]?["content"]?.GetValue<string>() == prompt);
+
+    /// <summary>One request to each context server (ties go in turn), then waits until both were polled after it.</summary>
+    private static async Task WarmAsync(RouterHarness harness)
+    {
+        var before = harness.Context.Select(w => w.KvEventPolls).ToArray();
+        await AskAsync(harness, "warm one");
+        await AskAsync(harness, "warm two");
+        await WaitAsync(() => harness.Context.Select((w, i) => w.KvEventPolls > before[i]).All(p => p));
+    }
+
+    private static async Task WaitAsync(Func<bool> done)
+    {
+        for (var i = 0; i < 200 && !done(); i++)
+        {
+            await Task.Delay(25, Cancel);
+        }
+
+        Assert.True(done(), "timed out waiting for the router to poll /kv_cache_events");
+    }
+
+    [Fact]
+    public async Task A_prompt_goes_to_the_server_that_holds_its_start_and_stops_when_the_blocks_are_removed()
+    {
+        await using var harness = await StartAsync();
+        var holder = harness.Context[1];
+        var tokens = PromptEncoder.Load(SharedData.Require("models", "stories260K")).Encode(Story);
+        holder.KvCacheEvents.Enqueue(Stored(tokens));
+        await WarmAsync(harness);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await AskAsync(harness, Story);
+        }
+
+        Assert.Equal((0, 4), (Asked(harness.Context[0], Story), Asked(holder, Story)));
+
+        // The holder evicts the blocks: from then on the prompt is placed by load (in turn, when idle).
+        holder.KvCacheEvents.Enqueue(Removed(tokens));
+        var polls = holder.KvEventPolls;
+        await AskAsync(harness, Story);
+        await WaitAsync(() => holder.KvEventPolls > polls);
+        for (var i = 0; i < 4; i++)
+        {
+            await AskAsync(harness, Story);
+        }
+
+        Assert.Equal(2, Asked(harness.Context[0], Story));
+    }
+
+    [Fact]
+    public async Task A_chat_is_hashed_through_the_chat_template_as_the_worker_renders_it()
+    {
+        await using var harness = await StartAsync();
+        var encoder = PromptEncoder.Load(SharedData.Require("models", "stories260K"));
+        var tokens = encoder.EncodeChat([new Engine.ChatTemplates.ChatMessage("user", Story)]);
+        harness.Context[0].KvCacheEvents.Enqueue(Stored(tokens));
+        await WarmAsync(harness);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await AskAsync(harness, Story, chat: true);
+        }
+
+        Assert.Equal((3, 0), (Asked(harness.Context[0], Story), Asked(harness.Context[1], Story)));
+    }
+
+    [Fact]
+    public void A_longer_cached_start_wins_and_load_breaks_a_tie()
+    {
+        var policy = new KvCacheAwarePolicy(tokensPerBlock: 4, maxBatchSize: 2);
+        var a = new State.UpstreamServer(new Uri("http://127.0.0.1:1"));
+        var b = new State.UpstreamServer(new Uri("http://127.0.0.1:2"));
+        ulong[] prompt = [11, 12, 13, 14];
+        Apply(policy, a, prompt[..1]);
+        Apply(policy, b, [.. prompt[..2], 99]);
+        Assert.Equal((1, 2), (policy.MatchedBlocks(a, prompt), policy.MatchedBlocks(b, prompt)));
+        Assert.All(Enumerable.Range(0, 4), _ => Assert.Same(b, policy.Pick([a, b], 10, prompt)));
+
+        // b: 2 of 4 blocks (0.5) less 2 requests of 2 (1.0); a: 0.25.
+        using var one = b.Acquire(1);
+        using var two = b.Acquire(1);
+        Assert.Same(a, policy.Pick([a, b], 10, prompt));
+    }
+
+    [Fact]
+    public async Task Without_a_loadable_model_the_router_does_not_start()
+    {
+        var problem = await Assert.ThrowsAsync<RouterStartException>(() => RouterHarness.StartAsync(contextCount: 2, contextRouter: "{type: kv_cache_aware}", model: "/no/such/model"));
+        Assert.Contains("kv_cache_aware cannot load the tokenizer of model '/no/such/model'", problem.Message, StringComparison.Ordinal);
+    }
+
+    private static void Apply(KvCacheAwarePolicy policy, State.UpstreamServer server, ulong[] hashes)
+    {
+        var blocks = new JsonArray([.. hashes.Select(h => (JsonNode)new JsonObject { ["block_hash"] = h })]);
+        var events = new JsonArray(new JsonObject { ["data"] = new JsonObject { ["type"] = "stored", ["blocks"] = blocks } });
+        using var json = System.Text.Json.JsonDocument.Parse(events.ToJsonString());
+        policy.Apply(server, json.RootElement);
+    }
+}
