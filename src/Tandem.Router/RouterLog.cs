@@ -46,6 +46,9 @@ internal static partial class RouterLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "POST /kv_cache_events of {Server} failed ({Reason}); kv_cache_aware keeps its last view of that server and tries again after its next request")]
     public static partial void KvEventsFailed(ILogger logger, string server, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conditional disaggregation: a generation server holds {Matched} of the prompt's {Tokens} tokens (at most {Limit} left to compute): the request goes whole to it")]
+    public static partial void PrefillsLocally(ILogger logger, int tokens, int matched, int limit);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "kv_cache_aware routing ({Role} servers): prompts tokenized with the tokenizer and chat template of {Model}, hashed in blocks of {TokensPerBlock} tokens")]
     public static partial void KvAwareReady(ILogger logger, string role, string model, int tokensPerBlock);
 

@@ -29,5 +29,11 @@ public sealed class KvSnapshot
 
     public byte[] Data { get; }
 
+    /// <summary>
+    /// KV that no forward pass computed (gen-only benchmark mode's zero cache): it is used as given, and block reuse never
+    /// indexes it, so no other request can take it for real KV.
+    /// </summary>
+    public bool IsPlaceholder { get; init; }
+
     public int BlockCount => Layout.BlocksFor(TokenCount);
 }

@@ -126,8 +126,13 @@ internal sealed class Scheduler
     }
 
     /// <summary>With block reuse, indexes a sequence's full computed blocks that are not indexed yet (they stay its own).</summary>
-    public void Index(Sequence sequence) =>
-        _cache.Pool.Index?.Register(sequence.Tokens, sequence.Blocks, Math.Min(sequence.Computed / _cache.Layout.TokensPerBlock, sequence.Blocks.Count));
+    public void Index(Sequence sequence)
+    {
+        if (!sequence.PlaceholderKv)
+        {
+            _cache.Pool.Index?.Register(sequence.Tokens, sequence.Blocks, Math.Min(sequence.Computed / _cache.Layout.TokensPerBlock, sequence.Blocks.Count));
+        }
+    }
 
     /// <summary>Takes a finished sequence out of the running list; its blocks stay with the caller's decision.</summary>
     public void Finish(Sequence sequence) => _running.Remove(sequence);
@@ -156,6 +161,7 @@ internal sealed class Scheduler
             }
 
             sequence.Computed = snapshot.TokenCount;
+            sequence.PlaceholderKv = snapshot.IsPlaceholder;
             sequence.AwaitingImport = false;
             pool.TryAllocate(total - importBlocks, sequence.Blocks);
             return true;

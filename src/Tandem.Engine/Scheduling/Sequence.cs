@@ -53,6 +53,9 @@ internal sealed class Sequence
     public int Pending => Tokens.Count - Computed;
 
     /// <summary>Imported KV not yet copied into this engine's cache (generation-only, before admission).</summary>
+    /// <summary>Its KV starts from a placeholder snapshot (<see cref="KvCache.KvSnapshot.IsPlaceholder"/>): never indexed for reuse.</summary>
+    public bool PlaceholderKv { get; set; }
+
     public bool AwaitingImport { get; set; }
 
     public int Preemptions { get; set; }

@@ -9,7 +9,7 @@ internal static class ConfigKeys
     /// <summary>Top-level keys the router itself reads.</summary>
     public static readonly IReadOnlySet<string> Router = new HashSet<string>(StringComparer.Ordinal)
     {
-        "hostname", "port", "max_retries", "perf_metrics_max_requests", ContextServers, GenerationServers,
+        "hostname", "port", "max_retries", "perf_metrics_max_requests", "conditional_disagg_config", ContextServers, GenerationServers,
     };
 
     /// <summary>Section keys the router or a launcher reads; everything else in a section is a worker setting.</summary>
@@ -41,7 +41,6 @@ internal static class ConfigKeys
     {
         ["disagg_cluster"] = "dynamic worker registration is not supported; list the servers under each section's urls",
         ["metadata_server_config"] = "the etcd metadata server is not supported; list the servers under each section's urls",
-        ["conditional_disagg_config"] = "conditional disaggregation needs the kv_cache_aware policy, which Tandem does not have",
         ["schedule_style"] = "only the context-first flow is supported; remove the key",
         ["otlp_config"] = "OpenTelemetry tracing is not supported; remove the key",
         ["node_id"] = "snowflake request ids are not used; remove the key",

@@ -21,6 +21,13 @@ public sealed record RouterConfig
 
     public int PerfMetricsMaxRequests { get; init; }
 
+    /// <summary>
+    /// <c>conditional_disagg_config.max_local_prefill_length</c>: when set, a request whose prompt a generation server
+    /// already holds except for at most this many tokens goes whole to that server (no context leg, no transfer).
+    /// Needs the generation section's <c>kv_cache_aware</c> policy. Null: every request takes both legs.
+    /// </summary>
+    public int? MaxLocalPrefillLength { get; init; }
+
     public required ServerSectionConfig ContextServers { get; init; }
 
     public required ServerSectionConfig GenerationServers { get; init; }

@@ -36,7 +36,7 @@ public static class RouterConfigLoader
 
         var config = new RouterConfig { ContextServers = new(), GenerationServers = new() };
         var inherited = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        YamlNode? context = null, generation = null;
+        YamlNode? context = null, generation = null, conditionalNode = null;
         foreach (var (keyNode, value) in root.Children)
         {
             var key = YamlValues.ToText(keyNode);
@@ -53,6 +53,10 @@ public static class RouterConfigLoader
                     break;
                 case "perf_metrics_max_requests":
                     config = YamlValues.IsNull(value) ? config : config with { PerfMetricsMaxRequests = YamlValues.Integer(value, key, 0, int.MaxValue, problems) ?? 0 };
+                    break;
+                case "conditional_disagg_config":
+                    conditionalNode = value;
+                    config = config with { MaxLocalPrefillLength = ReadConditional(value, key, problems) };
                     break;
                 case ConfigKeys.ContextServers:
                     context = value;
@@ -74,7 +78,7 @@ public static class RouterConfigLoader
                     }
                     else
                     {
-                        problems.Add(key, KeySuggestion.UnknownKey(key, ConfigKeys.Router.Concat(ConfigKeys.Worker), "not a router setting (hostname, port, max_retries, perf_metrics_max_requests, context_servers, generation_servers) nor a known worker setting"), keyNode);
+                        problems.Add(key, KeySuggestion.UnknownKey(key, ConfigKeys.Router.Concat(ConfigKeys.Worker), "not a router setting (hostname, port, max_retries, perf_metrics_max_requests, conditional_disagg_config, context_servers, generation_servers) nor a known worker setting"), keyNode);
                     }
 
                     break;
@@ -97,6 +101,11 @@ public static class RouterConfigLoader
         }
 
         CheckMixedServers(contextServers, generationServers, problems);
+        if (config.MaxLocalPrefillLength is not null && generationServers.Router.Type != Routing.KvCacheAwarePolicy.PolicyName)
+        {
+            problems.Add("conditional_disagg_config", $"needs generation_servers.router.type: kv_cache_aware (it finds which generation server holds a prompt), not {generationServers.Router.Type}", conditionalNode);
+        }
+
         if (problems.Count > 0)
         {
             return new ConfigResult(null, problems.All);
@@ -111,6 +120,37 @@ public static class RouterConfigLoader
                 GenerationServers = generationServers,
             },
             []);
+    }
+
+    /// <summary><c>conditional_disagg_config: {max_local_prefill_length: N}</c> (N ≥ 0); null when absent or empty.</summary>
+    private static int? ReadConditional(YamlNode node, string path, ConfigProblems problems)
+    {
+        if (YamlValues.IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            problems.Add(path, $"expected a mapping like {{max_local_prefill_length: 100}}, got a {YamlValues.Describe(node)}", node);
+            return null;
+        }
+
+        int? length = null;
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = YamlValues.ToText(keyNode);
+            if (key == "max_local_prefill_length")
+            {
+                length = YamlValues.Integer(value, $"{path}.{key}", 0, int.MaxValue, problems);
+            }
+            else
+            {
+                problems.Add($"{path}.{key}", KeySuggestion.UnknownKey(key, ["max_local_prefill_length"]), keyNode);
+            }
+        }
+
+        return length;
     }
 
     private static YamlMappingNode? ReadRoot(string yaml, ConfigProblems problems)

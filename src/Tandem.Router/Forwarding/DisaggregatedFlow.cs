@@ -68,20 +68,24 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
             return await FailAsync(context, error!.ToErrorResponse(), "client_error").ConfigureAwait(false);
         }
 
+        var generationPrompt = state.Cluster.Generation.Blocks?.Hash(request.Parsed);
         if (state.Options.BenchmarkGenerationOnly)
         {
-            return await GenerationAsync(context, request, LegRequests.BenchmarkGeneration(request), request.PromptWeight, null).ConfigureAwait(false);
+            return await GenerationAsync(context, request, LegRequests.BenchmarkGeneration(request), request.PromptWeight, null, generationPrompt).ConfigureAwait(false);
         }
 
-        if (state.Config.IsAggregated)
+        if (state.Config.IsAggregated || PrefillsLocally(generationPrompt))
         {
-            return await GenerationAsync(context, request, LegRequests.Whole(request), request.PromptWeight, null).ConfigureAwait(false);
+            return await GenerationAsync(context, request, LegRequests.Whole(request), request.PromptWeight, null, generationPrompt).ConfigureAwait(false);
         }
 
         var aborted = context.RequestAborted;
         var contextSection = state.Cluster.Context;
+        var contextPrompt = contextSection.Blocks is { } blocks
+            ? (blocks.TokensPerBlock == state.Cluster.Generation.Blocks?.TokensPerBlock ? generationPrompt : blocks.Hash(request.Parsed))
+            : null;
         var (leg, failure) = await _sender.SendAsync(
-            contextSection, request.Path, LegRequests.Context(request), request.PromptWeight, null, aborted, contextSection.Blocks?.Hash(request.Parsed)).ConfigureAwait(false);
+            contextSection, request.Path, LegRequests.Context(request), request.PromptWeight, null, aborted, contextPrompt?.Blocks).ConfigureAwait(false);
         if (leg is null)
         {
             return await FailAsync(context, failure!).ConfigureAwait(false);
@@ -122,15 +126,38 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
         }
 
         var perf = answer.CtxRequestId is { } ctxRequestId ? new PerfStart(contextServer.Name, ctxRequestId, arrival) : null;
-        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer, perf).ConfigureAwait(false);
+        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer, generationPrompt, perf).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Conditional disaggregation (<c>conditional_disagg_config.max_local_prefill_length</c>, TensorRT-LLM §5.5): true when
+    /// an available generation server holds the start of the prompt and at most that many of its tokens are left to
+    /// compute, so the request goes whole to it (its kv_cache_aware pick prefers that server) instead of taking both legs.
+    /// </summary>
+    private bool PrefillsLocally(Routing.HashedPrompt? prompt)
+    {
+        var generation = state.Cluster.Generation;
+        if (state.Config.MaxLocalPrefillLength is not { } limit || prompt is null || generation.Policy is not Routing.KvCacheAwarePolicy policy)
+        {
+            return false;
+        }
+
+        var now = state.Time.GetUtcNow();
+        var matched = generation.Servers.Where(s => s.IsAvailable(now)).Select(s => policy.MatchedBlocks(s, prompt.Blocks)).DefaultIfEmpty(0).Max() * policy.TokensPerBlock;
+        var local = matched > 0 && prompt.Tokens - matched <= limit;
+        if (local)
+        {
+            RouterLog.PrefillsLocally(logger, prompt.Tokens, matched, limit);
+        }
+
+        return local;
     }
 
     private async Task<string> GenerationAsync(
-        HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer, PerfStart? perf = null)
+        HttpContext context, ClientRequest request, byte[] body, long promptWeight, State.UpstreamServer? contextServer, Routing.HashedPrompt? prompt, PerfStart? perf = null)
     {
-        var generation = state.Cluster.Generation;
         var (leg, failure) = await _sender.SendAsync(
-            generation, request.Path, body, promptWeight, contextServer, context.RequestAborted, generation.Blocks?.Hash(request.Parsed)).ConfigureAwait(false);
+            state.Cluster.Generation, request.Path, body, promptWeight, contextServer, context.RequestAborted, prompt?.Blocks).ConfigureAwait(false);
         if (leg is null)
         {
             return await FailAsync(context, failure!).ConfigureAwait(false);

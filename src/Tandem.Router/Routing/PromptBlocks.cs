@@ -15,12 +15,12 @@ public sealed class PromptBlocks(PromptEncoder encoder, int tokensPerBlock)
     public int TokensPerBlock { get; } = tokensPerBlock;
 
     /// <summary>The hashes, or null when the prompt cannot be tokenized here (the request is then placed by load).</summary>
-    public ulong[]? Hash(GenerationRequest request)
+    public HashedPrompt? Hash(GenerationRequest request)
     {
         try
         {
             var tokens = Tokens(request);
-            return tokens.Length == 0 ? [] : BlockHasher.Chain(tokens.AsSpan(0, tokens.Length - 1), TokensPerBlock);
+            return new HashedPrompt(tokens.Length == 0 ? [] : BlockHasher.Chain(tokens.AsSpan(0, tokens.Length - 1), TokensPerBlock), tokens.Length);
         }
         catch (ChatTemplateException)
         {
@@ -36,3 +36,6 @@ public sealed class PromptBlocks(PromptEncoder encoder, int tokensPerBlock)
         _ => [],
     };
 }
+
+/// <summary>A prompt's block hashes (<see cref="PromptBlocks"/>) and its length in tokens.</summary>
+public sealed record HashedPrompt(IReadOnlyList<ulong> Blocks, int Tokens);

@@ -114,7 +114,7 @@ internal sealed class DisaggregationService : IAsyncDisposable
         if (parameters.EncodedOpaqueState is null && _settings.BenchmarkGenerationOnly)
         {
             var layout = _engine.Layout;
-            return new GenerationKv(new KvSnapshot(layout, promptTokens, new byte[layout.BlocksFor(promptTokens) * layout.BlockBytes]), false, null);
+            return new GenerationKv(new KvSnapshot(layout, promptTokens, new byte[layout.BlocksFor(promptTokens) * layout.BlockBytes]) { IsPlaceholder = true }, false, null);
         }
 
         string reason;

@@ -113,4 +113,19 @@ public class BlockReuseTests
         Assert.True(await plain.Engine.ReleaseKvAsync("p"));
         await reusing.AssertPoolFullAsync();
     }
+
+    [Fact]
+    public async Task Placeholder_kv_is_never_offered_for_reuse()
+    {
+        await using var reusing = TestModels.Open(TestModels.Stories, Options(reuse: true));
+        var prompt = Prompt(4, 41);
+        var zeros = new Engine.KvCache.KvSnapshot(reusing.Engine.Layout, prompt.Length, new byte[reusing.Engine.Layout.BlocksFor(prompt.Length) * reusing.Engine.Layout.BlockBytes]) { IsPlaceholder = true };
+        await reusing.RunAsync(EngineHarness.Greedy("bench", prompt, 4, RequestType.GenerationOnly) with { ImportedKv = zeros, FirstTokens = [7] });
+
+        var real = await reusing.GreedyAsync(prompt, 4);
+        Assert.Equal(0, real.Metrics!.ReusedBlocks);
+        await using var plain = TestModels.Open(TestModels.Stories, Options(reuse: false));
+        Assert.Equal((await plain.GreedyAsync(prompt, 4)).Tokens, real.Tokens);
+        await reusing.AssertPoolFullAsync();
+    }
 }

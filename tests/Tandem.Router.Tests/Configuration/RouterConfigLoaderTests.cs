@@ -70,6 +70,7 @@ public sealed class RouterConfigLoaderTests
     {
         const string yaml = """
             max_batch_size: 24
+            conditional_disagg_config: {max_local_prefill_length: 100}
             context_servers:
               urls: ["localhost:8001", "localhost:8002"]
               kv_cache_config: {tokens_per_block: 16, enable_block_reuse: true, event_buffer_max_size: 1024}
@@ -82,6 +83,8 @@ public sealed class RouterConfigLoaderTests
         Assert.True(result.IsValid, string.Join("\n", result.Problems));
         Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 16, MaxBatchSize = 24 }, result.Config.ContextServers.Router);
         Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 8, MaxBatchSize = 4 }, result.Config.GenerationServers.Router);
+        Assert.Equal(100, result.Config.MaxLocalPrefillLength);
+        Assert.Null(RouterConfigLoader.Load("context_servers: {urls: [\"localhost:8001\"]}\ngeneration_servers: {urls: [\"localhost:8003\"]}\n").Config!.MaxLocalPrefillLength);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class RouterHarness : IAsyncDisposable
 
     public static async Task<RouterHarness> StartAsync(
         int contextCount = 1, int generationCount = 1, string contextRouter = "{type: round_robin}", string generationRouter = "{type: round_robin}",
-        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null, string model = "fake")
+        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null, string model = "fake", string extraYaml = "")
     {
         var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync(time)));
         var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync(time)));
@@ -62,6 +62,7 @@ public sealed class RouterHarness : IAsyncDisposable
               num_instances: {generationCount}
               urls: [{string.Join(", ", generation.Select(w => w.ConfigUrl))}]
               router: {generationRouter}
+            {extraYaml}
             """;
         var loaded = RouterConfigLoader.Load(yaml);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Problems));

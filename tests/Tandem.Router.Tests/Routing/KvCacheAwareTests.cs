@@ -50,9 +50,9 @@ public class KvCacheAwareTests
         ["window_size"] = 256,
     };
 
-    private static int Asked(FakeWorker worker, string prompt) =>
-        worker.Requests.Count(r => r.Body["prompt"]?.GetValue<string>() == prompt
-            || r.Body["messages"]?[0]?["content"]?.GetValue<string>() == prompt);
+    private static int Asked(FakeWorker worker, string prompt) => worker.Requests.Count(r => Is(r.Body["prompt"], prompt) || Is(r.Body["messages"]?[0]?["content"], prompt));
+
+    private static bool Is(JsonNode? node, string text) => node is JsonValue value && value.TryGetValue<string>(out var s) && s == text;
 
     /// <summary>One request to each context server (ties go in turn), then waits until both were polled after it.</summary>
     private static async Task WarmAsync(RouterHarness harness)
@@ -142,6 +142,32 @@ public class KvCacheAwareTests
     {
         var problem = await Assert.ThrowsAsync<RouterStartException>(() => RouterHarness.StartAsync(contextCount: 2, contextRouter: "{type: kv_cache_aware}", model: "/no/such/model"));
         Assert.Contains("kv_cache_aware cannot load the tokenizer of model '/no/such/model'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Conditional_disaggregation_sends_a_prompt_a_generation_server_mostly_holds_whole_to_it()
+    {
+        await using var harness = await RouterHarness.StartAsync(
+            generationRouter: "{type: kv_cache_aware, tokens_per_block: 4}",
+            model: SharedData.Require("models", "stories260K"),
+            extraYaml: "conditional_disagg_config: {max_local_prefill_length: 8}");
+        var generation = harness.Generation[0];
+        var tokens = PromptEncoder.Load(SharedData.Require("models", "stories260K")).Encode(Story);
+        generation.KvCacheEvents.Enqueue(Stored(tokens));
+        var polls = generation.KvEventPolls;
+        await AskAsync(harness, "warm one");
+        await WaitAsync(() => generation.KvEventPolls > polls);
+
+        await AskAsync(harness, Story);
+        const string Other = "The cat sat on the mat and looked at the big dog.";
+        await AskAsync(harness, Other);
+
+        // The held prompt skipped the context leg; the other one took both.
+        Assert.Equal(0, Asked(harness.Context[0], Story));
+        var whole = Assert.Single(generation.Requests, r => Is(r.Body["prompt"], Story));
+        Assert.Null(FakeWorker.RequestType(whole.Body));
+        Assert.Equal(1, Asked(harness.Context[0], Other));
+        Assert.Equal(2, generation.Count("generation_only")); // "warm one" and the other prompt
     }
 
     private static void Apply(KvCacheAwarePolicy policy, State.UpstreamServer server, ulong[] hashes)
