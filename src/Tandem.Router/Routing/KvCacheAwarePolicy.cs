@@ -94,7 +94,10 @@ public sealed class KvCacheAwarePolicy(int tokensPerBlock, int maxBatchSize) : I
             }
         }
 
-        /// <summary>Events as TensorRT-LLM writes them (each <c>{"data": {...}}</c> or the data itself); unknown kinds are skipped.</summary>
+        /// <summary>
+        /// Events as TensorRT-LLM writes them (each <c>{"data": {...}}</c> or the data itself): <c>created</c> empties the set,
+        /// <c>stored</c> adds, <c>removed</c> discards; unknown kinds are skipped.
+        /// </summary>
         public int Apply(JsonElement events)
         {
             var changed = 0;
@@ -108,7 +111,13 @@ public sealed class KvCacheAwarePolicy(int tokensPerBlock, int maxBatchSize) : I
                         continue;
                     }
 
-                    if (type.ValueEquals("stored") && e.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
+                    if (type.ValueEquals("created"))
+                    {
+                        // A new pool (the worker started or restarted): whatever it held before is gone.
+                        changed += _hashes.Count;
+                        _hashes.Clear();
+                    }
+                    else if (type.ValueEquals("stored") && e.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
                     {
                         foreach (var block in blocks.EnumerateArray())
                         {

@@ -82,6 +82,10 @@ internal sealed class KvEventsPoller(KvCacheAwarePolicy policy, HttpClient http,
         {
             problem = "answered malformed JSON";
         }
+        catch (ObjectDisposedException)
+        {
+            return; // the router is shutting down
+        }
 
         Interlocked.Increment(ref _polls);
         lock (_lock)

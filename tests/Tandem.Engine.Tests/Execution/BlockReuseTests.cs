@@ -20,7 +20,8 @@ public class BlockReuseTests
         EnableBlockReuse = reuse,
     };
 
-    private static int[] Prompt(int seed, int length) =>
+    /// <summary>A pseudo-random prompt of <paramref name="length"/> tokens starting with BOS; the same seed at a shorter length is its prefix.</summary>
+    internal static int[] Prompt(int seed, int length) =>
         [1, .. Enumerable.Range(0, length - 1).Select(i => 3 + ((seed * 131) + (i * 37)) % 490)];
 
     [Fact]

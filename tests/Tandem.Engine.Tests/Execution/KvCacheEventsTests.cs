@@ -22,8 +22,7 @@ public class KvCacheEventsTests
         KvEventBufferMaxSize = events,
     };
 
-    private static int[] Prompt(int seed, int length) =>
-        [1, .. Enumerable.Range(0, length - 1).Select(i => 3 + ((seed * 131) + (i * 37)) % 490)];
+    private static int[] Prompt(int seed, int length) => BlockReuseTests.Prompt(seed, length);
 
     [Fact]
     public async Task A_finished_request_stores_its_full_blocks_under_the_hashes_of_its_prompt()

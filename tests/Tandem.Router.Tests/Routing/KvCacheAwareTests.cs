@@ -132,9 +132,16 @@ public class KvCacheAwareTests
         Assert.All(Enumerable.Range(0, 4), _ => Assert.Same(b, policy.Pick([a, b], 10, prompt)));
 
         // b: 2 of 4 blocks (0.5) less 2 requests of 2 (1.0); a: 0.25.
-        using var one = b.Acquire(1);
-        using var two = b.Acquire(1);
-        Assert.Same(a, policy.Pick([a, b], 10, prompt));
+        using (b.Acquire(1))
+        using (b.Acquire(1))
+        {
+            Assert.Same(a, policy.Pick([a, b], 10, prompt));
+        }
+
+        // A worker that made a new pool (it restarted) holds nothing it reported before.
+        using var created = System.Text.Json.JsonDocument.Parse("""[{"event_id": 0, "data": {"type": "created", "num_blocks_per_cache_level": [64, 0]}}]""");
+        policy.Apply(b, created.RootElement);
+        Assert.Equal(0, policy.MatchedBlocks(b, prompt));
     }
 
     [Fact]
