@@ -111,9 +111,7 @@ public sealed partial class LocalModel : IAsyncDisposable
 
         try
         {
-            var (tokenizer, ownTemplate) = gguf && tokenizerDirectory is null
-                ? LoadGgufTokenizer(directory)
-                : (Tokenizer.Load(tokenizerDirectory ?? directory), ChatTemplate.FromTokenizerConfig(tokenizerDirectory ?? directory));
+            var (tokenizer, ownTemplate) = PromptEncoder.LoadParts(tokenizerDirectory ?? directory);
             if (gguf)
             {
                 if (logger?.IsEnabled(LogLevel.Information) == true)
@@ -137,13 +135,6 @@ public sealed partial class LocalModel : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GGUF model {Model}: tokenizer from {Source}")]
     private static partial void LogGgufTokenizer(ILogger logger, string model, string source);
-
-    private static (Tokenizer Tokenizer, ChatTemplate? Template) LoadGgufTokenizer(string path)
-    {
-        using var file = GgufFile.Open(path);
-        var template = Tokenizer.GgufChatTemplate(file);
-        return (Tokenizer.FromGguf(file), template is null ? null : ChatTemplate.Parse(template));
-    }
 
     private static (ModelConfig Config, LlamaWeights Weights) LoadSafetensors(string directory)
     {

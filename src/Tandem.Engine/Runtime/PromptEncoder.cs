@@ -21,15 +21,22 @@ public sealed class PromptEncoder(Tokenizer tokenizer, ChatTemplate template)
     /// </summary>
     public static PromptEncoder Load(string directoryOrGguf)
     {
+        var (tokenizer, template) = LoadParts(directoryOrGguf);
+        return new PromptEncoder(tokenizer, template ?? ChatTemplate.Fallback);
+    }
+
+    /// <summary>The tokenizer and the model's own chat template (null when it has none) of a directory or a GGUF file's metadata.</summary>
+    internal static (Tokenizer Tokenizer, ChatTemplate? Template) LoadParts(string directoryOrGguf)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(directoryOrGguf);
         if (File.Exists(directoryOrGguf) && directoryOrGguf.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
         {
             using var file = GgufFile.Open(directoryOrGguf);
             var source = Tokenizer.GgufChatTemplate(file);
-            return new PromptEncoder(Tokenizer.FromGguf(file), source is null ? ChatTemplate.Fallback : ChatTemplate.Parse(source));
+            return (Tokenizer.FromGguf(file), source is null ? null : ChatTemplate.Parse(source));
         }
 
-        return new PromptEncoder(Tokenizer.Load(directoryOrGguf), ChatTemplate.FromTokenizerConfig(directoryOrGguf) ?? ChatTemplate.Fallback);
+        return (Tokenizer.Load(directoryOrGguf), ChatTemplate.FromTokenizerConfig(directoryOrGguf));
     }
 
     /// <summary>A completion's text prompt, as a worker tokenizes it.</summary>
