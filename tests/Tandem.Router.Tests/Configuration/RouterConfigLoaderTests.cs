@@ -66,6 +66,18 @@ public sealed class RouterConfigLoaderTests
     }
 
     [Fact]
+    public void TheKvAwareExampleLoadsWithTheWorkersBlockSize()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "examples", "disaggregated", "disagg_config_kv_aware.yaml");
+        var result = RouterConfigLoader.Load(File.ReadAllText(path));
+        Assert.True(result.IsValid, string.Join("\n", result.Problems));
+        Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 16 }, result.Config.ContextServers.Router);
+        Assert.Equal(new RoutingPolicyConfig { Type = "kv_cache_aware", TokensPerBlock = 16 }, result.Config.GenerationServers.Router);
+        Assert.Equal(64, result.Config.MaxLocalPrefillLength);
+        Assert.Contains("event_buffer_max_size: 1024", result.Config.ContextServers.WorkerSettings["kv_cache_config"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KvCacheAwareTakesTheSectionsBlockSizeAndBatchSizeUnlessItsBlockSetsThem()
     {
         const string yaml = """
