@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Tandem.Contracts;
 using Tandem.Router.Forwarding;
+using Tandem.Router.Routing;
 using Tandem.Router.State;
 
 namespace Tandem.Router.Endpoints;
@@ -54,11 +55,15 @@ internal sealed class InfoEndpoints(RouterState state)
     public Task ClusterInfoAsync(HttpContext context)
     {
         var now = state.Time.GetUtcNow();
-        ServerInfo Info(UpstreamServer s) => new(s.Url.ToString(), s.IsAvailable(now), s.ActiveRequests, s.ActiveTokens, s.Requests, s.Errors, s.LastError);
+        List<ServerInfo> Infos(ServerSection section) => section.Servers
+            .Select(s => new ServerInfo(
+                s.Url.ToString(), s.IsAvailable(now), s.ActiveRequests, s.ActiveTokens, s.Requests, s.Errors, s.LastError,
+                (section.Policy as KvCacheAwarePolicy)?.CachedBlocks(s)))
+            .ToList();
         var info = new ClusterInfo(
             state.Ready,
-            state.Cluster.Context.Servers.Select(Info).ToList(),
-            state.Cluster.Generation.Servers.Select(Info).ToList(),
+            Infos(state.Cluster.Context),
+            Infos(state.Cluster.Generation),
             state.Cluster.Context.Policy.Name,
             state.Cluster.Generation.Policy.Name);
         return JsonResponses.WriteAsync(context.Response, info, RouterJsonContext.Default.ClusterInfo);

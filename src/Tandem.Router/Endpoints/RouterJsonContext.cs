@@ -10,7 +10,8 @@ public sealed record ServerHealth(string Url, IReadOnlyList<string> Roles, bool 
 /// <summary><c>/cluster_info</c>: the servers of each section and what the router knows of them.</summary>
 public sealed record ClusterInfo(bool IsReady, IReadOnlyList<ServerInfo> ContextServers, IReadOnlyList<ServerInfo> GenerationServers, string ContextPolicy, string GenerationPolicy);
 
-public sealed record ServerInfo(string Url, bool Available, long ActiveRequests, long ActiveTokens, long Requests, long Errors, string? LastError);
+/// <summary>One server; <see cref="CachedBlocks"/>: the blocks its section's <c>kv_cache_aware</c> policy knows it holds (null for other policies).</summary>
+public sealed record ServerInfo(string Url, bool Available, long ActiveRequests, long ActiveTokens, long Requests, long Errors, string? LastError, int? CachedBlocks = null);
 
 public sealed record VersionInfo(string Version);
 

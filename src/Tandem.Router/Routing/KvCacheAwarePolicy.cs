@@ -59,6 +59,9 @@ public sealed class KvCacheAwarePolicy(int tokensPerBlock, int maxBatchSize) : I
     public int MatchedBlocks(UpstreamServer server, IReadOnlyList<ulong> blockHashes) =>
         _blocks.TryGetValue(server, out var blocks) ? blocks.Leading(blockHashes) : 0;
 
+    /// <summary>How many blocks <paramref name="server"/> reported stored and not removed.</summary>
+    public int CachedBlocks(UpstreamServer server) => _blocks.TryGetValue(server, out var blocks) ? blocks.Count : 0;
+
     /// <summary>Applies a worker's drained events (TensorRT-LLM's JSON array); returns how many were stored or removed blocks.</summary>
     public int Apply(UpstreamServer server, JsonElement events) => _blocks.GetOrAdd(server, _ => new ServerBlocks()).Apply(events);
 
@@ -79,6 +82,17 @@ public sealed class KvCacheAwarePolicy(int tokensPerBlock, int maxBatchSize) : I
     {
         private readonly HashSet<ulong> _hashes = [];
         private readonly Lock _lock = new();
+
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _hashes.Count;
+                }
+            }
+        }
 
         public int Leading(IReadOnlyList<ulong> blockHashes)
         {

@@ -88,6 +88,8 @@ public class KvCacheAwareTests
         }
 
         Assert.Equal((0, 4), (Asked(harness.Context[0], Story), Asked(holder, Story)));
+        var servers = JsonNode.Parse(await harness.Http.GetStringAsync("/cluster_info", Cancel))!["context_servers"]!.AsArray();
+        Assert.Equal([0, (tokens.Length - 1) / 4], servers.Select(s => s!["cached_blocks"]!.GetValue<int>()));
 
         // The holder evicts the blocks: from then on the prompt is placed by load (in turn, when idle).
         holder.KvCacheEvents.Enqueue(Removed(tokens));
