@@ -8,9 +8,10 @@ namespace Tandem.Engine.Tests.Execution;
 /// </summary>
 public class BlockReuseTests
 {
-    private const int TokensPerBlock = 8;
+    internal const int TokensPerBlock = 8;
 
-    private static EngineOptions Options(bool reuse, long maxKvTokens = 4096) => new()
+    /// <summary>The stories260K engine of these tests: blocks of <see cref="TokensPerBlock"/>, a pool of <paramref name="maxKvTokens"/>.</summary>
+    internal static EngineOptions Options(bool reuse, long maxKvTokens = 4096) => new()
     {
         MaxKvTokens = maxKvTokens,
         TokensPerBlock = TokensPerBlock,

@@ -9,18 +9,10 @@ namespace Tandem.Engine.Tests.Execution;
 /// </summary>
 public class KvCacheEventsTests
 {
-    private const int TokensPerBlock = 8;
+    private const int TokensPerBlock = BlockReuseTests.TokensPerBlock;
 
-    private static EngineOptions Options(int events, long maxKvTokens = 4096, bool reuse = true) => new()
-    {
-        MaxKvTokens = maxKvTokens,
-        TokensPerBlock = TokensPerBlock,
-        MaxBatchSize = 8,
-        MaxNumTokens = 64,
-        Threads = 2,
-        EnableBlockReuse = reuse,
-        KvEventBufferMaxSize = events,
-    };
+    private static EngineOptions Options(int events, long maxKvTokens = 4096) =>
+        BlockReuseTests.Options(reuse: true, maxKvTokens) with { KvEventBufferMaxSize = events };
 
     private static int[] Prompt(int seed, int length) => BlockReuseTests.Prompt(seed, length);
 
