@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tandem.IntegrationTests;
 
@@ -121,6 +122,13 @@ public class DisaggregatedServingTests
         await using var topology = await Topology.StartAsync(workerYaml, string.Empty, "{type: kv_cache_aware, tokens_per_block: 16}", ("context", true, false), ("context", true, false), ("generation", false, true));
         const string Story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. One day, she found a big red ball under a tree.";
         var expected = (await topology.AskAsync(topology.Router, false, Story, 12, false)).Text;
+
+        // The router learns what the first context server cached from its /kv_cache_events, polled after the leg.
+        for (var i = 0; i < 200 && !await KnowsCachedBlocksAsync(topology); i++)
+        {
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(expected, (await topology.AskAsync(topology.Router, false, Story, 12, i % 2 == 1)).Text);
@@ -137,6 +145,12 @@ public class DisaggregatedServingTests
         served.Sort();
         Assert.True(served.SequenceEqual([0, 5]), $"context legs per server: {string.Join(", ", served)}\n{topology.Logs}");
         await topology.AssertPoolsFullAsync();
+    }
+
+    private static async Task<bool> KnowsCachedBlocksAsync(Topology topology)
+    {
+        var info = JsonNode.Parse(await topology.Http.GetStringAsync(new Uri(topology.Router, "cluster_info"), TestContext.Current.CancellationToken))!;
+        return info["context_servers"]!.AsArray().Any(s => s!["cached_blocks"]!.GetValue<int>() > 0);
     }
 
     private static int ContextLegs(string prometheus) =>

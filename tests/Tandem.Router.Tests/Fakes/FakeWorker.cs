@@ -59,10 +59,6 @@ public sealed class FakeWorker : IAsyncDisposable
     /// <summary>What its <c>POST /kv_cache_events</c> hands out next (TensorRT-LLM's event objects), drained by each call.</summary>
     public ConcurrentQueue<JsonObject> KvCacheEvents { get; } = new();
 
-    public int KvEventPolls => Volatile.Read(ref _kvEventPolls);
-
-    private int _kvEventPolls;
-
     public string FirstToken { get; set; } = " Once";
 
     public IReadOnlyList<string> GenerationTokens { get; set; } = [" Once", " upon", " a", " time"];
@@ -101,9 +97,8 @@ public sealed class FakeWorker : IAsyncDisposable
         perfMetrics.Map(app);
         app.MapPost("/kv_cache_events", async context =>
         {
-            Interlocked.Increment(ref worker!._kvEventPolls);
             var events = new JsonArray();
-            while (worker.KvCacheEvents.TryDequeue(out var e))
+            while (worker!.KvCacheEvents.TryDequeue(out var e))
             {
                 events.Add(e);
             }

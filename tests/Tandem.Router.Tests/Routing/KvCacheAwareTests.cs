@@ -54,23 +54,30 @@ public class KvCacheAwareTests
 
     private static bool Is(JsonNode? node, string text) => node is JsonValue value && value.TryGetValue<string>(out var s) && s == text;
 
-    /// <summary>One request to each context server (ties go in turn), then waits until both were polled after it.</summary>
+    /// <summary>One request to each context server (ties go in turn), so the router polls both after it.</summary>
     private static async Task WarmAsync(RouterHarness harness)
     {
-        var before = harness.Context.Select(w => w.KvEventPolls).ToArray();
         await AskAsync(harness, "warm one");
         await AskAsync(harness, "warm two");
-        await WaitAsync(() => harness.Context.Select((w, i) => w.KvEventPolls > before[i]).All(p => p));
     }
 
-    private static async Task WaitAsync(Func<bool> done)
+    /// <summary>Waits until the router has applied what server <paramref name="index"/> of <paramref name="section"/> reported: its <c>cached_blocks</c> in <c>/cluster_info</c> reads <paramref name="blocks"/>.</summary>
+    private static async Task WaitForCachedAsync(RouterHarness harness, string section, int index, int blocks)
     {
-        for (var i = 0; i < 200 && !done(); i++)
+        var seen = -1;
+        for (var i = 0; i < 200; i++)
         {
+            var info = JsonNode.Parse(await harness.Http.GetStringAsync("/cluster_info", Cancel))!;
+            seen = info[section]![index]!["cached_blocks"]!.GetValue<int>();
+            if (seen == blocks)
+            {
+                return;
+            }
+
             await Task.Delay(25, Cancel);
         }
 
-        Assert.True(done(), "timed out waiting for the router to poll /kv_cache_events");
+        Assert.Fail($"the router knows {seen} cached block(s) of {section}[{index}] after 5 s, expected {blocks}");
     }
 
     [Fact]
@@ -81,6 +88,7 @@ public class KvCacheAwareTests
         var tokens = PromptEncoder.Load(SharedData.Require("models", "stories260K")).Encode(Story);
         holder.KvCacheEvents.Enqueue(Stored(tokens));
         await WarmAsync(harness);
+        await WaitForCachedAsync(harness, "context_servers", 1, (tokens.Length - 1) / 4);
 
         for (var i = 0; i < 4; i++)
         {
@@ -93,9 +101,8 @@ public class KvCacheAwareTests
 
         // The holder evicts the blocks: from then on the prompt is placed by load (in turn, when idle).
         holder.KvCacheEvents.Enqueue(Removed(tokens));
-        var polls = holder.KvEventPolls;
         await AskAsync(harness, Story);
-        await WaitAsync(() => holder.KvEventPolls > polls);
+        await WaitForCachedAsync(harness, "context_servers", 1, 0);
         for (var i = 0; i < 4; i++)
         {
             await AskAsync(harness, Story);
@@ -112,6 +119,7 @@ public class KvCacheAwareTests
         var tokens = encoder.EncodeChat([new Engine.ChatTemplates.ChatMessage("user", Story)]);
         harness.Context[0].KvCacheEvents.Enqueue(Stored(tokens));
         await WarmAsync(harness);
+        await WaitForCachedAsync(harness, "context_servers", 0, (tokens.Length - 1) / 4);
 
         for (var i = 0; i < 3; i++)
         {
@@ -163,9 +171,8 @@ public class KvCacheAwareTests
         var generation = harness.Generation[0];
         var tokens = PromptEncoder.Load(SharedData.Require("models", "stories260K")).Encode(Story);
         generation.KvCacheEvents.Enqueue(Stored(tokens));
-        var polls = generation.KvEventPolls;
         await AskAsync(harness, "warm one");
-        await WaitAsync(() => generation.KvEventPolls > polls);
+        await WaitForCachedAsync(harness, "generation_servers", 0, (tokens.Length - 1) / 4);
 
         await AskAsync(harness, Story);
         const string Other = "The cat sat on the mat and looked at the big dog.";
