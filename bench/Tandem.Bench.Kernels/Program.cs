@@ -8,9 +8,16 @@ using Tandem.Engine.Weights;
 // usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16, Q8_0, Q4_0, or amx: BF16 on AMX tiles)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
+//        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
 if (args is ["attention", ..])
 {
     AttentionBench.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount, args.Length > 2 ? int.Parse(args[2]) : 1024);
+    return;
+}
+
+if (args is ["tile", ..])
+{
+    TileBench.Run(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 4);
     return;
 }
 

@@ -26,8 +26,10 @@ internal static unsafe class DotTiles
     /// accumulators (row-major, r * 4 + t) start at zero when chunk0 is 0, else they are read from
     /// <paramref name="acc"/>; when the range ends the row they are summed into y, else written back.
     /// Storing and reloading a vector is exact, so splitting the chunks this way keeps the order.
+    /// Each chunk step also prefetches one 64-byte line from <paramref name="prefetch"/> (advanced)
+    /// until <paramref name="prefetchEnd"/>: the caller's next weights, fetched while these compute.
     /// </summary>
-    public static void Tile4x4<T>(byte* w, nint wStride, int cols, int chunk0, int count, float* x, nint xStride, Vector512<float>* acc, float* y, nint yStride)
+    public static void Tile4x4<T>(byte* w, nint wStride, int cols, int chunk0, int count, float* x, nint xStride, Vector512<float>* acc, float* y, nint yStride, ref byte* prefetch, byte* prefetchEnd)
         where T : IChunkDecoder
     {
         var full = cols / 32;
@@ -64,6 +66,12 @@ internal static unsafe class DotTiles
                 p1 = tail + 128;
                 p2 = tail + 256;
                 p3 = tail + 384;
+            }
+
+            if (prefetch < prefetchEnd && Sse.IsSupported)
+            {
+                Sse.Prefetch0(prefetch);
+                prefetch += 64;
             }
 
             var xa0 = Vector512.Load(q); var xb0 = Vector512.Load(q + 16);

@@ -13,6 +13,8 @@ namespace Tandem.Engine.Kernels;
 ///   x  [n × Cols] ──pack once (decoder order, zero-padded to 32)──▶ packed [n × Cols32]
 ///   W  [Rows × Cols]: each thread takes a contiguous row range, in blocks of ~192 KiB of weights
 ///   per block: for each 4-token tile: for each 2048-column slice: for each 4-row tile: Tile4x4
+///              (every chunk step prefetches one line of the next block: it arrives from memory
+///              while this block computes, instead of stalling the next block's first token tile)
 ///              (leftover tokens: Tile4x1 over all of Cols; leftover rows: Tile1x1)
 ///   n &lt; 4: Tile4x1 streams each thread's rows once, with software prefetch
 /// </code>

@@ -164,7 +164,7 @@ internal sealed unsafe partial class MatMulJob
         var blockRows = _n < 4 ? end - start : BlockRows(stride);
         for (var r = start; r < end; r += blockRows)
         {
-            Block<T>(_w.Row(r), stride, _w.Cols, r, Math.Min(blockRows, end - r));
+            Block<T>(_w.Row(r), stride, _w.Cols, r, Math.Min(blockRows, end - r), _w.Row(r) + (blockRows * stride), r + blockRows < end ? Math.Min(blockRows, end - r - blockRows) * stride : 0);
         }
     }
 
@@ -185,14 +185,14 @@ internal sealed unsafe partial class MatMulJob
                 row[_w.Cols..].Clear();
             }
 
-            Block<F32Chunks>((byte*)scratch, stride, cols32, r, rows);
+            Block<F32Chunks>((byte*)scratch, stride, cols32, r, rows, null, 0);
         }
     }
 
     private static int BlockRows(nint rowBytes) => Math.Max(4, (int)(BlockBytes / Math.Max(rowBytes, 1)) & ~3);
 
     /// <summary>y for rows [row0, row0 + rows) and every token; <paramref name="w"/> points at row0.</summary>
-    private void Block<T>(byte* w, nint stride, int cols, int row0, int rows)
+    private void Block<T>(byte* w, nint stride, int cols, int row0, int rows, byte* next, nint nextBytes)
         where T : IChunkDecoder
     {
         nint yStride = _w.Rows;
@@ -215,6 +215,7 @@ internal sealed unsafe partial class MatMulJob
         var chunks = (cols + 31) / 32;
         var acc = n4 == 0 || chunks <= SliceChunks ? null
             : (Vector512<float>*)(t_accumulators ??= new PinnedFloats()).Ensure(rows4 / 4 * 16L * 16);
+        byte* prefetch = next, prefetchEnd = next + nextBytes;
         for (var t = 0; t < n4; t += 4)
         {
             // Slices of the reduction axis keep the x tile in L1 while every row tile passes over it.
@@ -223,7 +224,7 @@ internal sealed unsafe partial class MatMulJob
                 var count = Math.Min(SliceChunks, chunks - c);
                 for (var i = 0; i < rows4; i += 4)
                 {
-                    DotTiles.Tile4x4<T>(w + (i * stride), stride, cols, c, count, _x + (t * _xStride), _xStride, acc + (i * 4), y + (t * yStride) + i, yStride);
+                    DotTiles.Tile4x4<T>(w + (i * stride), stride, cols, c, count, _x + (t * _xStride), _xStride, acc + (i * 4), y + (t * yStride) + i, yStride, ref prefetch, prefetchEnd);
                 }
             }
         }
