@@ -76,11 +76,18 @@ internal sealed unsafe partial class MatMulJob
         for (var g0 = start; g0 < end; g0 += run)
         {
             var g1 = Math.Min(end, g0 + run);
+
+            // The next run's bytes are prefetched over this run's tile steps (each half of a group
+            // takes `blocks` of them), so they arrive from memory while this run computes.
+            var prefetch = _w.Data + (g1 * groupBytes);
+            var prefetchEnd = _w.Data + (Math.Min(end, g1 + run) * groupBytes);
+            var steps = (long)(n4 / 4) * (g1 - g0) * 2 * blocks;
+            var lines = steps == 0 ? 0 : (int)(((prefetchEnd - prefetch) / 64 + steps - 1) / steps);
             for (var t = 0; t < n4; t += 4)
             {
                 for (var g = g0; g < g1; g++)
                 {
-                    QuantizedTiles.Group16x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g));
+                    QuantizedTiles.Group16x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g), ref prefetch, prefetchEnd, lines);
                 }
             }
 

@@ -109,19 +109,23 @@ internal static unsafe class QuantizedTiles
     }
 
     /// <summary>One group, four tokens, over all blocks: a pass per half, each quad of weights loaded once for the four tokens.</summary>
-    public static void Group16x4<T>(byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, int rows)
+    /// <remarks>
+    /// Each block step also prefetches <paramref name="lines"/> 64-byte lines from <paramref name="prefetch"/>
+    /// (advanced) until <paramref name="prefetchEnd"/>: the caller's next groups, fetched while these compute.
+    /// </remarks>
+    public static void Group16x4<T>(byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, int rows, ref byte* prefetch, byte* prefetchEnd, int lines)
         where T : IQuantizedBlocks
     {
-        Half8x4<T>(group, blocks, 0, a, aStride, y, yStride, rows);
+        Half8x4<T>(group, blocks, 0, a, aStride, y, yStride, rows, ref prefetch, prefetchEnd, lines);
         if (rows > QuantizedRowGroups.HalfRows)
         {
-            Half8x4<T>(group, blocks, 1, a, aStride, y + QuantizedRowGroups.HalfRows, yStride, rows - QuantizedRowGroups.HalfRows);
+            Half8x4<T>(group, blocks, 1, a, aStride, y + QuantizedRowGroups.HalfRows, yStride, rows - QuantizedRowGroups.HalfRows, ref prefetch, prefetchEnd, lines);
         }
     }
 
     /// <summary>Half <paramref name="half"/> of a group (its 8 rows), four tokens, over all blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Half8x4<T>(byte* group, int blocks, int half, byte* a, nint aStride, float* y, nint yStride, int rows)
+    private static void Half8x4<T>(byte* group, int blocks, int half, byte* a, nint aStride, float* y, nint yStride, int rows, ref byte* prefetch, byte* prefetchEnd, int lines)
         where T : IQuantizedBlocks
     {
         var scales = group + (half * HalfScaleBytes);
@@ -130,6 +134,16 @@ internal static unsafe class QuantizedTiles
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (var b = 0; b < blocks; b++)
         {
+            if (prefetch < prefetchEnd)
+            {
+                for (var l = 0; l < lines; l++)
+                {
+                    Sse.Prefetch0(prefetch + (64 * l));
+                }
+
+                prefetch += 64 * lines;
+            }
+
             var i0 = Vector256.Create(ActivationBlocks.Correction(x0));
             var i1 = Vector256.Create(ActivationBlocks.Correction(x1));
             var i2 = Vector256.Create(ActivationBlocks.Correction(x2));
