@@ -128,11 +128,10 @@ public sealed class LaunchTests : IAsyncDisposable
 
     private async Task<Uri> StartSingleServerAsync()
     {
-        var port = TandemProcess.FreePort();
-        var single = TandemProcess.Start("single", _directory, "serve", Topology.Model, "--host", "127.0.0.1", "--port", port.ToString(), "--kv_cache_memory", "64MiB", "--threads", "1");
+        var single = TandemProcess.Start("single", _directory, "serve", Topology.Model, "--host", "127.0.0.1", "--port", "0", "--kv_cache_memory", "64MiB", "--threads", "1");
         _tandems.Add(single);
-        var url = new Uri($"http://127.0.0.1:{port}/");
-        await single.WaitHealthyAsync(_http, new Uri(url, "health"), TimeSpan.FromSeconds(90));
+        var url = await single.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await single.WaitHealthyAsync(_http, new Uri(url, "health"), TimeSpan.FromSeconds(30));
         return url;
     }
 

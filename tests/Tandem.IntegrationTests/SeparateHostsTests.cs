@@ -52,8 +52,7 @@ public class SeparateHostsTests
             using var routerSide = net.Client("rtr");
             using var local = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
 
-            var singlePort = TandemProcess.FreePort();
-            var single = TandemProcess.Start("single", directory, Serve("127.0.0.1", singlePort, "both"));
+            var single = TandemProcess.Start("single", directory, Serve("127.0.0.1", 0, "both"));
             processes.Add(single);
             var context = net.Start("ctx", "context", directory, Serve(contextHost == "veth" ? ctx : contextHost, ContextPort, "context"));
             processes.Add(context);
@@ -61,10 +60,10 @@ public class SeparateHostsTests
             processes.Add(generation);
             string Logs() => string.Join("\n", new[] { context, generation }.Select(p => $"--- {p.Name} ---\n{p.Output}"));
 
-            var singleUri = new Uri($"http://127.0.0.1:{singlePort}/");
             var contextUri = new Uri($"http://{ctx}:{ContextPort}/");
             var generationUri = new Uri($"http://{gen}:{GenerationPort}/");
-            await single.WaitHealthyAsync(local, new Uri(singleUri, "health"), TimeSpan.FromSeconds(90));
+            var singleUri = await single.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            await single.WaitHealthyAsync(local, new Uri(singleUri, "health"), TimeSpan.FromSeconds(30));
             await context.WaitHealthyAsync(routerSide, new Uri(contextUri, "health"), TimeSpan.FromSeconds(90));
             await generation.WaitHealthyAsync(routerSide, new Uri(generationUri, "health"), TimeSpan.FromSeconds(90));
 

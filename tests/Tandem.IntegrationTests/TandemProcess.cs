@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Tandem.IntegrationTests;
 
@@ -9,7 +8,7 @@ namespace Tandem.IntegrationTests;
 /// A real <c>tandem</c> process (from tandem.dll beside the tests), its output kept for failure messages.
 /// Disposing kills it and its children and waits for the exit.
 /// </summary>
-internal sealed class TandemProcess : IAsyncDisposable
+internal sealed partial class TandemProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -59,11 +58,33 @@ internal sealed class TandemProcess : IAsyncDisposable
         return wrapper;
     }
 
-    public static int FreePort()
+    /// <summary>A port for a server that must be told it in advance; a server started with port 0 is safer (<see cref="WaitReadyAsync"/>).</summary>
+    public static int FreePort() => FreePorts.Next();
+
+    /// <summary>
+    /// Waits (bounded) for the server's "ready at URL" log line and returns that URL: the address a server
+    /// started with <c>--port 0</c> (or <c>port: 0</c>) was given by the OS, so no other process can hold it.
+    /// </summary>
+    public async Task<Uri> WaitReadyAsync(TimeSpan timeout)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (ReadyAt().Match(Output) is { Success: true } match)
+            {
+                return new Uri(match.Groups[1].Value + "/");
+            }
+
+            if (_process.HasExited)
+            {
+                Assert.Fail($"{Name} exited with {_process.ExitCode} before it was ready:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"{Name} did not log its address within {timeout.TotalSeconds} s:\n{Output}");
+        return null!;
     }
 
     /// <summary>Polls GET url until it answers 200 (bounded), failing with the process output otherwise.</summary>
@@ -126,4 +147,7 @@ internal sealed class TandemProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
     }
+
+    [GeneratedRegex(@"ready at (http://[^\s/]+:\d+)")]
+    private static partial Regex ReadyAt();
 }

@@ -52,12 +52,15 @@ internal sealed class Topology : IAsyncDisposable
                 workerConfig = ["--config", path];
             }
 
-            foreach (var (role, isContext, isGeneration) in workers)
+            // Every server takes port 0 and is read back from its "ready at" line: a port picked here and bound
+            // seconds later by a starting process could be taken in between.
+            var started = workers.Select(w => topology.Start(w.Role, ["serve", Model, "--host", "127.0.0.1", "--port", "0", "--server_role", w.Role, "--kv_cache_memory", "64MiB", "--threads", "1", .. workerConfig])).ToList();
+            foreach (var ((_, isContext, isGeneration), process) in workers.Zip(started))
             {
-                var port = TandemProcess.FreePort();
-                topology.Start($"{role}:{port}", ["serve", Model, "--host", "127.0.0.1", "--port", port.ToString(), "--server_role", role, "--kv_cache_memory", "64MiB", "--threads", "1", .. workerConfig]);
-                var url = $"127.0.0.1:{port}";
-                topology.Workers.Add(new Uri($"http://{url}/"));
+                var worker = await process.WaitReadyAsync(TimeSpan.FromSeconds(90));
+                await process.WaitHealthyAsync(topology.Http, new Uri(worker, "health"), TimeSpan.FromSeconds(30));
+                topology.Workers.Add(worker);
+                var url = worker.Authority;
                 if (isContext)
                 {
                     context.Add(url);
@@ -69,16 +72,11 @@ internal sealed class Topology : IAsyncDisposable
                 }
             }
 
-            var routerPort = TandemProcess.FreePort();
-            File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation, contextRouter) + routerYaml);
-            foreach (var (worker, process) in topology.Workers.Zip(topology._processes))
-            {
-                await process.WaitHealthyAsync(topology.Http, new Uri(worker, "health"), TimeSpan.FromSeconds(90));
-            }
-
-            var router = topology.Start($"router:{routerPort}", "disaggregated", "-c", topology.ConfigPath, "-t", "60");
-            topology.Router = new Uri($"http://127.0.0.1:{routerPort}/");
-            await router.WaitHealthyAsync(topology.Http, new Uri(topology.Router, "health"), TimeSpan.FromSeconds(90));
+            File.WriteAllText(topology.ConfigPath, Config(0, context, generation, contextRouter) + routerYaml);
+            var router = topology.Start("router", "disaggregated", "-c", topology.ConfigPath, "-t", "60");
+            topology.Router = await router.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            await router.WaitHealthyAsync(topology.Http, new Uri(topology.Router, "health"), TimeSpan.FromSeconds(30));
+            File.WriteAllText(topology.ConfigPath, Config(topology.Router.Port, context, generation, contextRouter) + routerYaml); // for `tandem client -c`
             return topology;
         }
         catch

@@ -25,7 +25,7 @@ public class TransferAddressTests
         var settings = WorkerFixture.Settings(Model) with
         {
             Host = host,
-            Port = FreePort(), // Kestrel cannot bind localhost to port 0
+            Port = FreePorts.Next(), // Kestrel cannot bind localhost to port 0
             ServedModelName = WorkerFixture.ModelName,
             ServerRole = ServerRole.Context,
             CacheTransceiver = new CacheTransceiverSettings { Host = transferHost, KvTransferTimeoutMs = 10_000 },
@@ -47,13 +47,6 @@ public class TransferAddressTests
 
         var generated = await PostAsync(gen.Http, WorkerLegsTests.GenerationLeg(request, contextAnswer, "/v1/completions"));
         Assert.Null(generated["choices"]![0]!["disaggregated_params"]?["kv_transfer"]);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<JsonObject> PostAsync(HttpClient http, JsonObject request)
