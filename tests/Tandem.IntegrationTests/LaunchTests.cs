@@ -112,7 +112,7 @@ public sealed class LaunchTests : IAsyncDisposable
     /// <summary>Two context servers, one generation server, then the router: four free ports.</summary>
     private (string Path, int[] Ports) WriteConfig()
     {
-        var ports = Enumerable.Range(0, 4).Select(_ => TandemProcess.FreePort()).ToArray();
+        var ports = Enumerable.Range(0, 4).Select(_ => FreePorts.Next()).ToArray();
         var yaml = new StringBuilder()
             .AppendLine("hostname: 127.0.0.1").AppendLine($"port: {ports[3]}").AppendLine($"model: {Topology.Model}").AppendLine("backend: pytorch")
             .AppendLine("threads: 1").AppendLine("kv_cache_memory: 64MiB")

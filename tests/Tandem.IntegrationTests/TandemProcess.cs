@@ -58,9 +58,6 @@ internal sealed partial class TandemProcess : IAsyncDisposable
         return wrapper;
     }
 
-    /// <summary>A port for a server that must be told it in advance; a server started with port 0 is safer (<see cref="WaitReadyAsync"/>).</summary>
-    public static int FreePort() => FreePorts.Next();
-
     /// <summary>
     /// Waits (bounded) for the server's "ready at URL" log line and returns that URL: the address a server
     /// started with <c>--port 0</c> (or <c>port: 0</c>) was given by the OS, so no other process can hold it.
