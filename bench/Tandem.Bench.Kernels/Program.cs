@@ -9,6 +9,7 @@ using Tandem.Engine.Weights;
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
 //        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
+//        BENCH_COPIES=N: cycle through N copies of each matrix instead of 256 MiB of them (1: weights hot in L3, to tell memory from kernel)
 if (args is ["attention", ..])
 {
     AttentionBench.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount, args.Length > 2 ? int.Parse(args[2]) : 1024);
@@ -54,7 +55,7 @@ foreach (var (rows, cols) in shapes)
 {
     // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
     var bytes = rows * dtype.RowBytes(cols);
-    var copies = (int)Math.Clamp((256L << 20) / bytes, 1, 256);
+    var copies = Environment.GetEnvironmentVariable("BENCH_COPIES") is { } bc ? int.Parse(bc) : (int)Math.Clamp((256L << 20) / bytes, 1, 256);
     var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx)).ToArray();
     var matrix = matrices[0];
     var x = new float[batches.Max() * cols];
