@@ -42,14 +42,12 @@ internal static class FreePorts
     /// <summary>Ports outside the kernel's ephemeral range (ip_local_port_range), at least 1000 of them.</summary>
     private static (int Low, int High) PickRange()
     {
-        var (ephemeralLow, ephemeralHigh) = (32768, 60999);
-        try
+        var (ephemeralLow, ephemeralHigh) = (32768, 60999); // Linux's default
+        var path = "/proc/sys/net/ipv4/ip_local_port_range";
+        var parts = File.Exists(path) ? File.ReadAllText(path).Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries) : [];
+        if (parts.Length == 2 && int.TryParse(parts[0], out var low) && int.TryParse(parts[1], out var high))
         {
-            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            (ephemeralLow, ephemeralHigh) = (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
+            (ephemeralLow, ephemeralHigh) = (low, high);
         }
 
         if (ephemeralLow - 10_000 >= 1000)

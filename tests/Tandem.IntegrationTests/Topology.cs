@@ -72,11 +72,13 @@ internal sealed class Topology : IAsyncDisposable
                 }
             }
 
-            File.WriteAllText(topology.ConfigPath, Config(0, context, generation, contextRouter) + routerYaml);
+            // The router starts on port 0; then the file names its real port, for `tandem client -c`.
+            void WriteConfig(int routerPort) => File.WriteAllText(topology.ConfigPath, Config(routerPort, context, generation, contextRouter) + routerYaml);
+            WriteConfig(0);
             var router = topology.Start("router", "disaggregated", "-c", topology.ConfigPath, "-t", "60");
             topology.Router = await router.WaitReadyAsync(TimeSpan.FromSeconds(90));
             await router.WaitHealthyAsync(topology.Http, new Uri(topology.Router, "health"), TimeSpan.FromSeconds(30));
-            File.WriteAllText(topology.ConfigPath, Config(topology.Router.Port, context, generation, contextRouter) + routerYaml); // for `tandem client -c`
+            WriteConfig(topology.Router.Port);
             return topology;
         }
         catch
