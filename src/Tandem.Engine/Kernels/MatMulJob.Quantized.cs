@@ -1,3 +1,4 @@
+using Tandem.Engine.Kernels.Vnni512;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Kernels;
@@ -6,7 +7,8 @@ namespace Tandem.Engine.Kernels;
 /// Q8_0 and Q4_0 weights: x is quantized once per call into <see cref="ActivationBlocks"/>, threads
 /// split the row groups (<see cref="QuantizedRowGroups"/>), and every (row, token) runs
 /// <see cref="QuantizedTiles"/>' canonical order: 16-row × 4-token tiles over L2-sized runs of groups,
-/// 16 × 1 for the tokens left over and for decode.
+/// 16 × 1 for the tokens left over and for decode (whole groups on
+/// 512-bit VNNI where the CPU has it, <see cref="QuantizedMatVec"/>).
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
@@ -91,11 +93,24 @@ internal sealed unsafe partial class MatMulJob
                 }
             }
 
-            for (var g = g0; g < g1; g++)
+            // The tokens left over (all of them below 4): whole groups on 512-bit VNNI where it runs,
+            // in L2-sized runs when more than one token passes over them.
+            var step = _n - n4 > 1 ? (int)Math.Max(1, BlockBytes / groupBytes) : g1 - g0;
+            for (var s0 = g0; s0 < g1; s0 += step)
             {
+                var s1 = Math.Min(g1, s0 + step);
+                var whole = QuantizedMatVec.IsAvailable ? Math.Min(s1, _w.Rows / QuantizedRowGroups.GroupRows) : s0;
                 for (var t = n4; t < _n; t++)
                 {
-                    QuantizedTiles.Group16x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
+                    if (whole > s0)
+                    {
+                        QuantizedMatVec.Multiply(_w.DType == DType.Q4_0, _w.Data + (s0 * groupBytes), (nint)groupBytes, whole - s0, blocks, a + (t * _aStride), _y + (t * yStride) + (s0 * QuantizedRowGroups.GroupRows));
+                    }
+
+                    for (var g = Math.Max(s0, whole); g < s1; g++)
+                    {
+                        QuantizedTiles.Group16x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 using Tandem.Engine.Kernels.Amx;
+using Tandem.Engine.Kernels.Vnni512;
 
 namespace Tandem.Engine.Weights;
 
@@ -25,9 +26,10 @@ public static unsafe class AmxPlacement
         var blockTypes = weights.Matrices().Count(m => m.DType.IsQuantized());
         if (blockTypes > 0)
         {
+            var vnni = $"AVX-VNNI; {QuantizedMatVec.Reason}";
             var int8 = AmxSupport.IsInt8Available
-                ? $"{AmxSupport.Int8Reason} (AVX-VNNI below)"
-                : $"Q8_0/Q4_0 matrices on AVX-VNNI ({AmxSupport.Int8Reason})";
+                ? $"{AmxSupport.Int8Reason} ({vnni} below)"
+                : $"Q8_0/Q4_0 matrices on {vnni} ({AmxSupport.Int8Reason})";
             note = note is null ? int8 : $"{note}; {int8}";
         }
 
