@@ -79,15 +79,22 @@ internal sealed unsafe partial class MatMulJob
         {
             var g1 = Math.Min(end, g0 + run);
 
-            // The next run's bytes are prefetched over this run's tile steps (each half of a group
-            // takes `blocks` of them), so they arrive from memory while this run computes.
+            // The next run's bytes are prefetched over this run's tile steps (a group takes `blocks`
+            // of them on 512-bit VNNI, `blocks` per half on AVX-VNNI), so they arrive from memory
+            // while this run computes.
+            var whole4 = QuantizedMatVec.IsAvailable ? Math.Min(g1, _w.Rows / QuantizedRowGroups.GroupRows) : g0;
             var prefetch = _w.Data + (g1 * groupBytes);
             var prefetchEnd = _w.Data + (Math.Min(end, g1 + run) * groupBytes);
-            var steps = (long)(n4 / 4) * (g1 - g0) * 2 * blocks;
+            var steps = (long)(n4 / 4) * (g1 - g0 + (g1 - Math.Max(g0, whole4))) * blocks;
             var lines = steps == 0 ? 0 : (int)(((prefetchEnd - prefetch) / 64 + steps - 1) / steps);
             for (var t = 0; t < n4; t += 4)
             {
-                for (var g = g0; g < g1; g++)
+                for (var g = g0; g < whole4; g++)
+                {
+                    QuantizedMatVec.Multiply4(_w.DType == DType.Q4_0, _w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, ref prefetch, prefetchEnd, lines);
+                }
+
+                for (var g = Math.Max(g0, whole4); g < g1; g++)
                 {
                     QuantizedTiles.Group16x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g), ref prefetch, prefetchEnd, lines);
                 }

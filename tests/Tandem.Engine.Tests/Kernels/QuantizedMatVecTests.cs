@@ -7,7 +7,7 @@ using Tandem.Engine.Weights;
 namespace Tandem.Engine.Tests.Kernels;
 
 /// <summary>
-/// The 512-bit VNNI matrix-vector routines (machine code): every (row, token) bit for bit what the
+/// The 512-bit VNNI routines (machine code) for one token and for tiles of four: every (row, token) bit for bit what the
 /// scalar definition of <see cref="QuantizedTiles"/> gives, alone and inside <see cref="MatMul"/>.
 /// </summary>
 public sealed class QuantizedMatVecTests : IDisposable
@@ -68,6 +68,60 @@ public sealed class QuantizedMatVecTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Types))]
+    public unsafe void Four_token_tiles_equal_the_scalar_definition_and_advance_the_prefetch_by_their_lines(DType dtype)
+    {
+        RequireRoutines();
+        var random = new Random(23);
+        foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048]))
+        {
+            var blocks = cols / 32;
+            const int groups = 2;
+            const int rows = groups * QuantizedRowGroups.GroupRows;
+            using var w = new RawMatrix(dtype, rows, cols, random);
+            var aStride = ActivationBlocks.TokenBytes(blocks) + 64;
+            var a = new byte[4 * aStride];
+            var x = new float[4 * cols];
+            const int yStride = rows + 3;
+            var y = new float[4 * yStride];
+            var prefetchArea = new byte[4096];
+            for (var k = 0; k < x.Length; k++)
+            {
+                x[k] = k / 32 % 7 == 6 ? 0f : (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 5)));
+            }
+
+            fixed (float* xp = x)
+            fixed (byte* ap = a)
+            fixed (float* yp = y)
+            fixed (byte* pp = prefetchArea)
+            {
+                for (var t = 0; t < 4; t++)
+                {
+                    ActivationBlocks.Quantize(xp + (t * cols), blocks, dtype == DType.Q8_0 ? Q8Blocks.Offset : Q4Blocks.Offset, ap + (t * aStride));
+                }
+
+                foreach (var lines in (int[])[0, 1, 3])
+                {
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var prefetch = pp;
+                        QuantizedMatVec.Multiply4(dtype == DType.Q4_0, QuantizedRowGroups.Group(w.Matrix, g), blocks, ap, aStride, yp + (g * QuantizedRowGroups.GroupRows), yStride, ref prefetch, pp + prefetchArea.Length, lines);
+                        Assert.Equal((nint)Math.Min(prefetchArea.Length, 64 * lines * blocks), (nint)(prefetch - pp));
+                    }
+
+                    for (var t = 0; t < 4; t++)
+                    {
+                        for (var r = 0; r < rows; r++)
+                        {
+                            AssertSame(Scalar(dtype, w.Matrix, blocks, r, ap + (t * aStride)), y[(t * yStride) + r], $"{dtype} cols {cols} token {t} row {r} lines {lines}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
     public unsafe void MatMul_with_whole_and_partial_groups_any_thread_count_and_leftover_tokens_equals_the_definition(DType dtype)
     {
         var random = new Random(22);
@@ -77,8 +131,8 @@ public sealed class QuantizedMatVecTests : IDisposable
             using var w = new RawMatrix(dtype, rows, cols, random);
             foreach (var threads in (KernelThreads[])[_one, _two, _three])
             {
-                // 1-3 tokens: all on the matrix-vector path; 5 and 7: a 4-token tile and the rest.
-                foreach (var n in (int[])[1, 2, 3, 5, 7])
+                // 1-3 tokens: all on the matrix-vector path; from 4 on: 4-token tiles and the rest.
+                foreach (var n in (int[])[1, 2, 3, 4, 5, 7, 8, 13])
                 {
                     var x = TestMatrix.RandomVector(n * cols, random);
                     var y = new float[n * rows];

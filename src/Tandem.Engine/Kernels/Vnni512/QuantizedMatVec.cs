@@ -44,7 +44,7 @@ internal static unsafe partial class QuantizedMatVec
     public static bool IsAvailable => s_routines.Value is not null;
 
     /// <summary>Why they do or do not run, for the start-up log.</summary>
-    public static string Reason => IsAvailable ? "AVX-512 VNNI for one token a step" : s_reason ?? "no AVX-512 VNNI";
+    public static string Reason => IsAvailable ? "AVX-512 VNNI (512-bit vpdpbusd) below 4 tokens and in 4-token tiles" : s_reason ?? "no AVX-512 VNNI";
 
     /// <summary>
     /// y[16·g + r] = row r of group g · the token, for <paramref name="groups"/> whole groups (16 rows
@@ -75,6 +75,42 @@ internal static unsafe partial class QuantizedMatVec
         (q4 ? routines.Q4 : routines.Q8)(&args);
     }
 
+    /// <summary>
+    /// One whole group (16 rows, none padding) times four tokens, over all blocks; each block step
+    /// first prefetches <paramref name="lines"/> 64-byte lines from <paramref name="prefetch"/>
+    /// (advanced) until <paramref name="prefetchEnd"/>, as <see cref="QuantizedTiles.Group16x4"/> does.
+    /// </summary>
+    /// <param name="q4">Q4_0 row groups; otherwise Q8_0.</param>
+    /// <param name="group">The group's first byte.</param>
+    /// <param name="blocks">Blocks of 32 per row, at least 1.</param>
+    /// <param name="a">The first token's activation blocks; the others follow at <paramref name="aStride"/> bytes.</param>
+    /// <param name="aStride">Bytes from one token's activation blocks to the next's.</param>
+    /// <param name="y">The first token's 16 outputs; the others follow at <paramref name="yStride"/> floats.</param>
+    /// <param name="yStride">Floats from one token's outputs to the next's.</param>
+    /// <param name="prefetch">The next line to prefetch, advanced past the lines prefetched.</param>
+    /// <param name="prefetchEnd">Where prefetching stops.</param>
+    /// <param name="lines">Lines to prefetch per block step.</param>
+    public static void Multiply4(bool q4, byte* group, int blocks, byte* a, nint aStride, float* y, nint yStride, ref byte* prefetch, byte* prefetchEnd, int lines)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
+        var routines = s_routines.Value ?? throw new PlatformNotSupportedException(Reason);
+        var args = new TileArguments
+        {
+            Group = group,
+            Blocks = blocks,
+            A = a,
+            AStride = aStride,
+            Y = y,
+            YStrideBytes = yStride * sizeof(float),
+            Prefetch = prefetch,
+            PrefetchEnd = prefetchEnd,
+            Lines = lines,
+            DataOffset = (nint)blocks * QuantizedRowGroups.ScaleBytes,
+        };
+        (q4 ? routines.Q4Tile : routines.Q8Tile)(&args);
+        prefetch = args.Prefetch;
+    }
+
     private static Routines? Probe()
     {
         if (Environment.GetEnvironmentVariable("TANDEM_VNNI512") is "0" or "off" or "false")
@@ -93,7 +129,9 @@ internal static unsafe partial class QuantizedMatVec
         {
             return new Routines(
                 (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q8Code),
-                (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q4Code));
+                (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q4Code),
+                (delegate* unmanaged[SuppressGCTransition]<TileArguments*, void>)ExecutableMemory.Place(Q8TileCode),
+                (delegate* unmanaged[SuppressGCTransition]<TileArguments*, void>)ExecutableMemory.Place(Q4TileCode));
         }
         catch (InvalidOperationException e)
         {
@@ -102,11 +140,19 @@ internal static unsafe partial class QuantizedMatVec
         }
     }
 
-    private sealed class Routines(delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q8, delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q4)
+    private sealed class Routines(
+        delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q8,
+        delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q4,
+        delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> q8Tile,
+        delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> q4Tile)
     {
         public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q8 { get; } = q8;
 
         public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q4 { get; } = q4;
+
+        public delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> Q8Tile { get; } = q8Tile;
+
+        public delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> Q4Tile { get; } = q4Tile;
     }
 
     /// <summary>What a routine reads from rdi: the offsets in its code.</summary>
@@ -120,5 +166,21 @@ internal static unsafe partial class QuantizedMatVec
         public byte* A;           // 0x20
         public float* Y;          // 0x28
         public nint DataOffset;   // 0x30: from a group's first byte to its data (after the scales)
+    }
+
+    /// <summary>What a four-token routine reads from rdi (and writes back: the prefetch pointer).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TileArguments
+    {
+        public byte* Group;       // 0x00
+        public long Blocks;       // 0x08
+        public byte* A;           // 0x10
+        public nint AStride;      // 0x18
+        public float* Y;          // 0x20
+        public nint YStrideBytes; // 0x28
+        public byte* Prefetch;    // 0x30: read, and written back advanced
+        public byte* PrefetchEnd; // 0x38
+        public long Lines;        // 0x40
+        public nint DataOffset;   // 0x48
     }
 }
