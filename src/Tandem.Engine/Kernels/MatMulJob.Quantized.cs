@@ -7,8 +7,8 @@ namespace Tandem.Engine.Kernels;
 /// Q8_0 and Q4_0 weights: x is quantized once per call into <see cref="ActivationBlocks"/>, threads
 /// split the row groups (<see cref="QuantizedRowGroups"/>), and every (row, token) runs
 /// <see cref="QuantizedTiles"/>' canonical order: 16-row × 4-token tiles over L2-sized runs of groups,
-/// 16 × 1 for the tokens left over and for decode (whole groups on
-/// 512-bit VNNI where the CPU has it, <see cref="QuantizedMatVec"/>).
+/// 16 × 1 for the tokens left over and for decode; whole groups run both on 512-bit VNNI where the
+/// CPU has it (<see cref="QuantizedMatVec"/>), the padded last group on AVX-VNNI.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {

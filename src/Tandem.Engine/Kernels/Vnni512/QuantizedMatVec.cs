@@ -5,31 +5,32 @@ using Tandem.Engine.Kernels.Amx;
 namespace Tandem.Engine.Kernels.Vnni512;
 
 /// <summary>
-/// The matrix-vector product of Q8_0 and Q4_0 row groups (<see cref="QuantizedRowGroups"/>) with one
-/// token's <see cref="ActivationBlocks"/>, on 512-bit AVX-512 VNNI: a whole group's 16 rows in one
-/// register, so a block (16 rows × 32 elements) is 8 <c>vpdpbusd</c> with the token's quads
-/// broadcast from memory, one <c>vcvtph2ps</c> for the 16 weight scales and one fma. The arithmetic
-/// is <see cref="QuantizedTiles"/>' canonical order exactly (the integer sums are exact whatever their
-/// order; s = d_w · d_x and acc = fma((float)i, s, acc) as there), so results are bit for bit those of
-/// the AVX-VNNI tiles and the two may serve any token of any batch.
+/// Products of Q8_0 and Q4_0 row groups (<see cref="QuantizedRowGroups"/>) with one token's or four
+/// tokens' <see cref="ActivationBlocks"/>, on 512-bit AVX-512 VNNI: a whole group's 16 rows in one
+/// register, so a block (16 rows × 32 elements) is 8 <c>vpdpbusd</c> per token with the token's quads
+/// broadcast from memory, one <c>vcvtph2ps</c> for the 16 weight scales and one fma per token. The
+/// arithmetic is <see cref="QuantizedTiles"/>' canonical order exactly (the integer sums are exact
+/// whatever their order; s = d_w · d_x and acc = fma((float)i, s, acc) as there), so results are bit
+/// for bit those of the AVX-VNNI tiles and either may serve any token of any batch.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Why: the AVX-VNNI tiles need two 256-bit halves per line, the scales widened by integer
 /// operations, and the token's quads broadcast by separate loads: about 90 instructions per Q4_0
-/// block of a group against 38 here. At one token a step the product is bound by memory and these
-/// instructions together (their time hardly overlaps the loads), so the fewer, the faster.
+/// block of a group and token against 38 here, and at four tokens each line is loaded (and Q4_0's
+/// nibbles unpacked) once for the four.
 /// </para>
 /// <para>
 /// .NET 10 exposes 512-bit <c>vpdpbusd</c> only under AVX10.2, which Zen 4/5 and most AVX-512 Xeons do
-/// not report, so the two routines (Q8_0, Q4_0) are machine code, the assembly beside each
-/// instruction's bytes (GNU as, Intel syntax, checked against objdump), placed once in an executable
-/// page (<see cref="ExecutableMemory"/>). They need AVX-512 F and BW and AVX512_VNNI (CPUID leaf 7,
-/// ECX bit 11); <c>TANDEM_VNNI512=0</c> turns them off (the AVX-VNNI tiles run instead).
-/// Registers: rdi = arguments, r8 = the group, r9 = groups left, r10 = y, rsi / rdx / rax = the
-/// block's scales, data and activation block, rcx = blocks left, zmm0 = the 16 rows' fp32
-/// accumulators, zmm1 / zmm2 = the block's two int32 chains (even and odd quads; zmm1 starts at the
-/// token's correction c), zmm16 = the block's scales, zmm31 = the Q4_0 nibble mask.
+/// not report, so the four routines (Q8_0 and Q4_0, one token and four) are machine code, the assembly
+/// beside each instruction's bytes (GNU as, Intel syntax, checked against objdump), placed once in an
+/// executable page (<see cref="ExecutableMemory"/>). They need AVX-512 F and BW and AVX512_VNNI (CPUID
+/// leaf 7, ECX bit 11); <c>TANDEM_VNNI512=0</c> turns them off (the AVX-VNNI tiles run instead).
+/// Registers of the one-token routines: rdi = arguments, r8 = the group, r9 = groups left, r10 = y,
+/// rsi / rdx / rax = the block's scales, data and activation block, rcx = blocks left, zmm0 = the 16
+/// rows' fp32 accumulators, zmm1 / zmm2 = the block's two int32 chains (even and odd quads; zmm1
+/// starts at the token's correction c), zmm16 = the block's scales, zmm31 = the Q4_0 nibble mask; the
+/// four-token routines' are in <c>QuantizedMatVec.Code.cs</c>.
 /// </para>
 /// </remarks>
 internal static unsafe partial class QuantizedMatVec
