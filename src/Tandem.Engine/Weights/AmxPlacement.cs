@@ -26,10 +26,12 @@ public static unsafe class AmxPlacement
         var blockTypes = weights.Matrices().Count(m => m.DType.IsQuantized());
         if (blockTypes > 0)
         {
-            var vnni = $"AVX-VNNI; {QuantizedMatVec.Reason}";
+            var vnni = QuantizedMatVec.IsAvailable
+                ? "512-bit AVX-512 VNNI (AVX-VNNI for a padded last row group)"
+                : $"AVX-VNNI ({QuantizedMatVec.Reason})";
             var int8 = AmxSupport.IsInt8Available
-                ? $"{AmxSupport.Int8Reason} ({vnni} below)"
-                : $"Q8_0/Q4_0 matrices on {vnni} ({AmxSupport.Int8Reason})";
+                ? $"{AmxSupport.Int8Reason}, {vnni} below"
+                : $"Q8_0/Q4_0 matrices on {vnni}, not AMX ({AmxSupport.Int8Reason})";
             note = note is null ? int8 : $"{note}; {int8}";
         }
 
