@@ -15,8 +15,8 @@ namespace Tandem.Engine.Kernels;
 ///   per block: for each 4-token tile: for each 2048-column slice: for each 4-row tile: Tile4x4
 ///              (every chunk step prefetches one line of the next block: it arrives from memory
 ///              while this block computes, instead of stalling the next block's first token tile)
-///              (leftover tokens: Tile4x1 over all of Cols; leftover rows: Tile1x1)
-///   n &lt; 4: Tile4x1 streams each thread's rows once, with software prefetch
+///              (leftover tokens: Tile8x1 / Tile4x1 over all of Cols; leftover rows: Tile1x1)
+///   n &lt; 4: Tile8x1 (Tile4x1 for 4 rows left) streams each thread's rows once, with software prefetch
 /// </code>
 /// Q8_0 and Q4_0 weights are held in groups of 16 interleaved rows (<see cref="QuantizedRowGroups"/>):
 /// threads split the groups, x is quantized to 8-bit blocks, and 16-row tiles run over 1 or 4 tokens

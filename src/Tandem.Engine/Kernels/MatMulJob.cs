@@ -229,9 +229,15 @@ internal sealed unsafe partial class MatMulJob
             }
         }
 
+        var rows8 = rows & ~7;
         for (var t = n4; t < _n; t++)
         {
-            for (var i = 0; i < rows4; i += 4)
+            for (var i = 0; i < rows8; i += 8)
+            {
+                DotTiles.Tile8x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+            }
+
+            for (var i = rows8; i < rows4; i += 4)
             {
                 DotTiles.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
             }

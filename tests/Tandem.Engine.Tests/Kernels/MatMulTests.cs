@@ -54,47 +54,50 @@ public sealed class MatMulTests : IDisposable
         var random = new Random(2);
 
         // Past 256: rows long enough for the multi-token loop to slice the reduction axis, with tails.
-        foreach (var cols in Enumerable.Range(0, 257).Concat([1061, 2048, 2100]))
+        // 6 tokens on two threads: 4-token tiles and leftovers; 1 and 3 tokens on one thread over 21
+        // rows: the 8-row, 4-row and single-row matrix-vector tiles.
+        foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 6), (_one, 21, 1), (_one, 21, 3)])
         {
-            const int rows = 9;
-            const int n = 6;
-            using var w = new TestMatrix(dtype, rows, cols, seed: cols);
-            var x = TestMatrix.RandomVector(n * cols, random);
-            var y = new float[n * rows];
-            MatMul.Compute(w.Matrix, x, n, y, _two);
-
-            // The definition: fp32 rows (F16 and BF16 widened exactly), x packed in the decoder's order.
-            var cols32 = (cols + 31) & ~31;
-            var packed = new float[cols32];
-            var row = new float[cols32];
-            for (var t = 0; t < n; t++)
+            foreach (var cols in Enumerable.Range(0, 257).Concat([1061, 2048, 2100]))
             {
-                for (var i = 0; i < cols32; i++)
-                {
-                    packed[i] = PackedSource(dtype, i) is var k && k < cols ? x[(t * cols) + k] : 0f;
-                }
+                using var w = new TestMatrix(dtype, rows, cols, seed: cols);
+                var x = TestMatrix.RandomVector(n * cols, random);
+                var y = new float[n * rows];
+                MatMul.Compute(w.Matrix, x, n, y, threads);
 
-                for (var r = 0; r < rows; r++)
+                // The definition: fp32 rows (F16 and BF16 widened exactly), x packed in the decoder's order.
+                var cols32 = (cols + 31) & ~31;
+                var packed = new float[cols32];
+                var row = new float[cols32];
+                for (var t = 0; t < n; t++)
                 {
-                    float expected;
-                    fixed (float* xp = packed)
+                    for (var i = 0; i < cols32; i++)
                     {
-                        if (dtype == DType.BF16)
-                        {
-                            expected = DotTiles.Scalar<BF16Chunks>(w.Matrix.Row(r), cols, xp);
-                        }
-                        else
-                        {
-                            Array.Clear(row);
-                            Array.Copy(w.Values, r * cols, row, 0, cols);
-                            fixed (float* rp = row)
-                            {
-                                expected = DotTiles.Scalar<F32Chunks>((byte*)rp, cols, xp);
-                            }
-                        }
+                        packed[i] = PackedSource(dtype, i) is var k && k < cols ? x[(t * cols) + k] : 0f;
                     }
 
-                    Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(y[(t * rows) + r]));
+                    for (var r = 0; r < rows; r++)
+                    {
+                        float expected;
+                        fixed (float* xp = packed)
+                        {
+                            if (dtype == DType.BF16)
+                            {
+                                expected = DotTiles.Scalar<BF16Chunks>(w.Matrix.Row(r), cols, xp);
+                            }
+                            else
+                            {
+                                Array.Clear(row);
+                                Array.Copy(w.Values, r * cols, row, 0, cols);
+                                fixed (float* rp = row)
+                                {
+                                    expected = DotTiles.Scalar<F32Chunks>((byte*)rp, cols, xp);
+                                }
+                            }
+                        }
+
+                        Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(y[(t * rows) + r]));
+                    }
                 }
             }
         }
