@@ -35,7 +35,8 @@ public sealed class QuantizedMatVecTests : IDisposable
         foreach (var cols in Enumerable.Range(1, 8).Select(i => i * 32).Concat([2048, 5632]))
         {
             var blocks = cols / 32;
-            foreach (var groups in (int[])[1, 3])
+            // One group alone, a pair, a pair and one left over, two pairs.
+            foreach (var groups in (int[])[1, 2, 3, 4])
             {
                 var rows = groups * QuantizedRowGroups.GroupRows;
                 using var w = new RawMatrix(dtype, rows, cols, random);

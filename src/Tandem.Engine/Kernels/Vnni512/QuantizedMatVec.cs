@@ -22,15 +22,17 @@ namespace Tandem.Engine.Kernels.Vnni512;
 /// </para>
 /// <para>
 /// .NET 10 exposes 512-bit <c>vpdpbusd</c> only under AVX10.2, which Zen 4/5 and most AVX-512 Xeons do
-/// not report, so the four routines (Q8_0 and Q4_0, one token and four) are machine code, the assembly
+/// not report, so the routines (Q8_0 and Q4_0; one token a group at a time or two, four tokens) are machine code, the assembly
 /// beside each instruction's bytes (GNU as, Intel syntax, checked against objdump), placed once in an
 /// executable page (<see cref="ExecutableMemory"/>). They need AVX-512 F and BW and AVX512_VNNI (CPUID
 /// leaf 7, ECX bit 11); <c>TANDEM_VNNI512=0</c> turns them off (the AVX-VNNI tiles run instead).
+/// One token takes two groups at a time (two streams of weights per thread: like eight float rows
+/// against four, that kept more of memory busy) and the last one alone when their count is odd.
 /// Registers of the one-token routines: rdi = arguments, r8 = the group, r9 = groups left, r10 = y,
 /// rsi / rdx / rax = the block's scales, data and activation block, rcx = blocks left, zmm0 = the 16
 /// rows' fp32 accumulators, zmm1 / zmm2 = the block's two int32 chains (even and odd quads; zmm1
-/// starts at the token's correction c), zmm16 = the block's scales, zmm31 = the Q4_0 nibble mask; the
-/// four-token routines' are in <c>QuantizedMatVec.Code.cs</c>.
+/// starts at the token's correction c), zmm16 = the block's scales, zmm31 = the Q4_0 nibble mask (the
+/// pair routines' and the four-token routines' are in <c>QuantizedMatVec.Code.cs</c>).
 /// </para>
 /// </remarks>
 internal static unsafe partial class QuantizedMatVec
@@ -73,6 +75,21 @@ internal static unsafe partial class QuantizedMatVec
             Y = y,
             DataOffset = (nint)blocks * QuantizedRowGroups.ScaleBytes,
         };
+        if (groups >= 2)
+        {
+            // Two groups at a time: two streams of weights per thread kept more of memory busy than one.
+            args.Groups = groups / 2;
+            (q4 ? routines.Q4Pair : routines.Q8Pair)(&args);
+            if (groups % 2 == 0)
+            {
+                return;
+            }
+
+            args.Group = group + ((groups - 1) * groupBytes);
+            args.Y = y + ((groups - 1) * QuantizedRowGroups.GroupRows);
+            args.Groups = 1;
+        }
+
         (q4 ? routines.Q4 : routines.Q8)(&args);
     }
 
@@ -131,6 +148,8 @@ internal static unsafe partial class QuantizedMatVec
             return new Routines(
                 (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q8Code),
                 (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q4Code),
+                (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q8PairCode),
+                (delegate* unmanaged[SuppressGCTransition]<Arguments*, void>)ExecutableMemory.Place(Q4PairCode),
                 (delegate* unmanaged[SuppressGCTransition]<TileArguments*, void>)ExecutableMemory.Place(Q8TileCode),
                 (delegate* unmanaged[SuppressGCTransition]<TileArguments*, void>)ExecutableMemory.Place(Q4TileCode));
         }
@@ -144,12 +163,18 @@ internal static unsafe partial class QuantizedMatVec
     private sealed class Routines(
         delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q8,
         delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q4,
+        delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q8Pair,
+        delegate* unmanaged[SuppressGCTransition]<Arguments*, void> q4Pair,
         delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> q8Tile,
         delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> q4Tile)
     {
         public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q8 { get; } = q8;
 
         public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q4 { get; } = q4;
+
+        public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q8Pair { get; } = q8Pair;
+
+        public delegate* unmanaged[SuppressGCTransition]<Arguments*, void> Q4Pair { get; } = q4Pair;
 
         public delegate* unmanaged[SuppressGCTransition]<TileArguments*, void> Q8Tile { get; } = q8Tile;
 
