@@ -72,6 +72,11 @@ internal sealed unsafe partial class MatMulJob
             return;
         }
 
+        // Groups [start, vnni) are whole and go to 512-bit VNNI where it runs; the rest (a padded last
+        // group, or all of them without it) to the AVX-VNNI tiles.
+        var vnni = QuantizedMatVec.IsAvailable ? Math.Clamp(_w.Rows / QuantizedRowGroups.GroupRows, start, end) : start;
+        var q4 = _w.DType == DType.Q4_0;
+
         // Runs of groups small enough to stay in L2 while every 4-token tile passes over them.
         var run = _n < 4 ? end - start : (int)Math.Max(1, BlockBytes / groupBytes);
         var n4 = _n & ~3;
@@ -82,19 +87,19 @@ internal sealed unsafe partial class MatMulJob
             // The next run's bytes are prefetched over this run's tile steps (a group takes `blocks`
             // of them on 512-bit VNNI, `blocks` per half on AVX-VNNI), so they arrive from memory
             // while this run computes.
-            var whole4 = QuantizedMatVec.IsAvailable ? Math.Min(g1, _w.Rows / QuantizedRowGroups.GroupRows) : g0;
+            var whole4 = Math.Clamp(vnni, g0, g1);
             var prefetch = _w.Data + (g1 * groupBytes);
             var prefetchEnd = _w.Data + (Math.Min(end, g1 + run) * groupBytes);
-            var steps = (long)(n4 / 4) * (g1 - g0 + (g1 - Math.Max(g0, whole4))) * blocks;
+            var steps = (long)(n4 / 4) * (g1 - g0 + (g1 - whole4)) * blocks;
             var lines = steps == 0 ? 0 : (int)(((prefetchEnd - prefetch) / 64 + steps - 1) / steps);
             for (var t = 0; t < n4; t += 4)
             {
                 for (var g = g0; g < whole4; g++)
                 {
-                    QuantizedMatVec.Multiply4(_w.DType == DType.Q4_0, _w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, ref prefetch, prefetchEnd, lines);
+                    QuantizedMatVec.Multiply4(q4, _w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, ref prefetch, prefetchEnd, lines);
                 }
 
-                for (var g = Math.Max(g0, whole4); g < g1; g++)
+                for (var g = whole4; g < g1; g++)
                 {
                     QuantizedTiles.Group16x4<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _aStride, _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), yStride, Rows(g), ref prefetch, prefetchEnd, lines);
                 }
@@ -106,15 +111,15 @@ internal sealed unsafe partial class MatMulJob
             for (var s0 = g0; s0 < g1; s0 += step)
             {
                 var s1 = Math.Min(g1, s0 + step);
-                var whole = QuantizedMatVec.IsAvailable ? Math.Min(s1, _w.Rows / QuantizedRowGroups.GroupRows) : s0;
+                var whole = Math.Clamp(vnni, s0, s1);
                 for (var t = n4; t < _n; t++)
                 {
                     if (whole > s0)
                     {
-                        QuantizedMatVec.Multiply(_w.DType == DType.Q4_0, _w.Data + (s0 * groupBytes), (nint)groupBytes, whole - s0, blocks, a + (t * _aStride), _y + (t * yStride) + (s0 * QuantizedRowGroups.GroupRows));
+                        QuantizedMatVec.Multiply(q4, _w.Data + (s0 * groupBytes), (nint)groupBytes, whole - s0, blocks, a + (t * _aStride), _y + (t * yStride) + (s0 * QuantizedRowGroups.GroupRows));
                     }
 
-                    for (var g = Math.Max(s0, whole); g < s1; g++)
+                    for (var g = whole; g < s1; g++)
                     {
                         QuantizedTiles.Group16x1<T>(_w.Data + (g * groupBytes), blocks, a + (t * _aStride), _y + (t * yStride) + (g * QuantizedRowGroups.GroupRows), Rows(g));
                     }
