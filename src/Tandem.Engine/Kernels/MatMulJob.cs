@@ -41,6 +41,7 @@ internal sealed unsafe partial class MatMulJob
         _packInt8Tiles = PackInt8Tiles;
         _quantizeTokens = QuantizeTokens;
         _runInt8Groups = RunInt8Groups;
+        _runBf16Groups = RunBf16Groups;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
@@ -53,6 +54,13 @@ internal sealed unsafe partial class MatMulJob
         if (w.AmxTiles)
         {
             RunOnTiles(w, x, n, y, threads, reuse);
+            _packedX = packed;
+            return;
+        }
+
+        if (w.Bf16Groups)
+        {
+            RunOnBf16Groups(w, x, n, y, threads, reuse);
             _packedX = packed;
             return;
         }

@@ -21,6 +21,12 @@ public static class WeightRows
             return;
         }
 
+        if (w.Bf16Groups)
+        {
+            Bf16RowGroups.ToFloat(w, row, destination);
+            return;
+        }
+
         if (w.AmxTiles)
         {
             Amx.AmxTileRows.ToFloat(w, row, destination);

@@ -8,8 +8,10 @@ namespace Tandem.Engine.Tests.Kernels;
 internal sealed unsafe class TestMatrix : IDisposable
 {
     private readonly byte* _data;
+    private readonly byte* _groups;
 
-    public TestMatrix(DType dtype, int rows, int cols, int seed)
+    // bf16Groups (BF16 only): Matrix is the row-major matrix packed into row groups (Bf16RowGroups).
+    public TestMatrix(DType dtype, int rows, int cols, int seed, bool bf16Groups = false)
     {
         var random = new Random(seed);
         Values = new float[(long)rows * cols];
@@ -70,7 +72,16 @@ internal sealed unsafe class TestMatrix : IDisposable
         }
 
         Matrix = new WeightMatrix(_data, dtype, rows, cols);
+        if (bf16Groups)
+        {
+            RowMajor = Matrix;
+            _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Bf16RowGroups.Bytes(rows, cols)), 64);
+            Matrix = Bf16RowGroups.Pack(Matrix, _groups);
+        }
     }
+
+    /// <summary>The row-major matrix the row groups were made from (row groups only).</summary>
+    public WeightMatrix RowMajor { get; }
 
     public WeightMatrix Matrix { get; }
 
@@ -102,5 +113,9 @@ internal sealed unsafe class TestMatrix : IDisposable
         return x;
     }
 
-    public void Dispose() => NativeMemory.AlignedFree(_data);
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_data);
+        NativeMemory.AlignedFree(_groups);
+    }
 }

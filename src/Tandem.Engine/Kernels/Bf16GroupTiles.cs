@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tandem.Engine.Kernels;
+
+/// <summary>
+/// Outer-product kernels over one group of 16 BF16 rows (<see cref="Bf16RowGroups"/>): each 64-byte
+/// line gives the 16 rows' values of two columns in two vectors, and each token's x value of that
+/// column is broadcast against them, so a lane is a row and one accumulator per token holds 16
+/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="Bf16RowGroups"/>
+/// (<c>acc = fma(even, x[2j], acc)</c>, then <c>fma(odd, x[2j + 1], acc)</c>), so any mix of them
+/// gives the same bits. The weights are decoded once per line for all the tile's tokens.
+/// </summary>
+/// <remarks>
+/// Why this shape: with 16 tokens a line feeds 32 FMAs for one load and two integer ops, no
+/// horizontal sums, and the group's weights stream in order. One thread, TinyLlama shapes, BF16 ×
+/// 16 tokens: ~190–200 GFLOP/s with weights from memory against 126–143 for the 4×4 dot-product
+/// tile over row-major rows (docs/engine.md, "BF16 in row groups").
+/// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="Bf16RowGroups.Pairs"/>),
+/// <c>y</c> = the output of (the group's first row, the first token).
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class Bf16GroupTiles
+{
+    /// <summary>How far ahead each stream prefetches: 64 lines, about a DRAM latency of work at 16 tokens.</summary>
+    private const int PrefetchBytes = 4096;
+
+    /// <summary>16 tokens: x holds them column-major (<c>x[k * 16 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens16(byte* w, int pairs, float* x, float* y, nint yStride)
+    {
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
+        Vector512<float> acc8 = default, acc9 = default, acc10 = default, acc11 = default, acc12 = default, acc13 = default, acc14 = default, acc15 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w + PrefetchBytes);
+            }
+
+            Decode(w, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[3]), acc3);
+            acc4 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[4]), acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[5]), acc5);
+            acc6 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[6]), acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[7]), acc7);
+            acc8 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[8]), acc8);
+            acc9 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[9]), acc9);
+            acc10 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[10]), acc10);
+            acc11 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[11]), acc11);
+            acc12 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[12]), acc12);
+            acc13 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[13]), acc13);
+            acc14 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[14]), acc14);
+            acc15 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[15]), acc15);
+            acc0 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[16]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[17]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[18]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[19]), acc3);
+            acc4 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[20]), acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[21]), acc5);
+            acc6 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[22]), acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[23]), acc7);
+            acc8 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[24]), acc8);
+            acc9 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[25]), acc9);
+            acc10 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[26]), acc10);
+            acc11 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[27]), acc11);
+            acc12 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[28]), acc12);
+            acc13 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[29]), acc13);
+            acc14 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[30]), acc14);
+            acc15 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[31]), acc15);
+            w += Bf16RowGroups.LineBytes;
+            q += 32;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + (1 * yStride));
+        acc2.Store(y + (2 * yStride));
+        acc3.Store(y + (3 * yStride));
+        acc4.Store(y + (4 * yStride));
+        acc5.Store(y + (5 * yStride));
+        acc6.Store(y + (6 * yStride));
+        acc7.Store(y + (7 * yStride));
+        acc8.Store(y + (8 * yStride));
+        acc9.Store(y + (9 * yStride));
+        acc10.Store(y + (10 * yStride));
+        acc11.Store(y + (11 * yStride));
+        acc12.Store(y + (12 * yStride));
+        acc13.Store(y + (13 * yStride));
+        acc14.Store(y + (14 * yStride));
+        acc15.Store(y + (15 * yStride));
+    }
+
+    /// <summary>8 tokens: x holds them column-major (<c>x[k * 8 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens8(byte* w, int pairs, float* x, float* y, nint yStride)
+    {
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w + PrefetchBytes);
+            }
+
+            Decode(w, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[3]), acc3);
+            acc4 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[4]), acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[5]), acc5);
+            acc6 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[6]), acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[7]), acc7);
+            acc0 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[8]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[9]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[10]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[11]), acc3);
+            acc4 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[12]), acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[13]), acc5);
+            acc6 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[14]), acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[15]), acc7);
+            w += Bf16RowGroups.LineBytes;
+            q += 16;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + (1 * yStride));
+        acc2.Store(y + (2 * yStride));
+        acc3.Store(y + (3 * yStride));
+        acc4.Store(y + (4 * yStride));
+        acc5.Store(y + (5 * yStride));
+        acc6.Store(y + (6 * yStride));
+        acc7.Store(y + (7 * yStride));
+    }
+
+    /// <summary>4 tokens: x holds them column-major (<c>x[k * 4 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens4(byte* w, int pairs, float* x, float* y, nint yStride)
+    {
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w + PrefetchBytes);
+            }
+
+            Decode(w, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[3]), acc3);
+            acc0 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[4]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[5]), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[6]), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[7]), acc3);
+            w += Bf16RowGroups.LineBytes;
+            q += 8;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + (1 * yStride));
+        acc2.Store(y + (2 * yStride));
+        acc3.Store(y + (3 * yStride));
+    }
+
+    /// <summary>One token over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, four chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OneToken4(byte* w, nint groupBytes, int pairs, float* x, float* y)
+    {
+        byte* w0 = w, w1 = w + groupBytes, w2 = w + (2 * groupBytes), w3 = w + (3 * groupBytes);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w0 + PrefetchBytes);
+                Sse.Prefetch0(w1 + PrefetchBytes);
+                Sse.Prefetch0(w2 + PrefetchBytes);
+                Sse.Prefetch0(w3 + PrefetchBytes);
+            }
+
+            var xe = Vector512.Create(q[0]);
+            var xo = Vector512.Create(q[1]);
+            Decode(w0, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, xe, acc0);
+            acc0 = Avx512F.FusedMultiplyAdd(b, xo, acc0);
+            Decode(w1, out a, out b);
+            acc1 = Avx512F.FusedMultiplyAdd(a, xe, acc1);
+            acc1 = Avx512F.FusedMultiplyAdd(b, xo, acc1);
+            Decode(w2, out a, out b);
+            acc2 = Avx512F.FusedMultiplyAdd(a, xe, acc2);
+            acc2 = Avx512F.FusedMultiplyAdd(b, xo, acc2);
+            Decode(w3, out a, out b);
+            acc3 = Avx512F.FusedMultiplyAdd(a, xe, acc3);
+            acc3 = Avx512F.FusedMultiplyAdd(b, xo, acc3);
+            w0 += Bf16RowGroups.LineBytes; w1 += Bf16RowGroups.LineBytes; w2 += Bf16RowGroups.LineBytes; w3 += Bf16RowGroups.LineBytes;
+            q += 2;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + 16);
+        acc2.Store(y + 32);
+        acc3.Store(y + 48);
+    }
+
+    /// <summary>One token over one group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void OneToken1(byte* w, int pairs, float* x, float* y)
+    {
+        var acc = Vector512<float>.Zero;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w + PrefetchBytes);
+            }
+
+            Decode(w, out var a, out var b);
+            acc = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc);
+            acc = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[1]), acc);
+            w += Bf16RowGroups.LineBytes;
+            q += 2;
+        }
+
+        acc.Store(y);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Decode(byte* line, out Vector512<float> even, out Vector512<float> odd)
+    {
+        var pairs = Vector512.Load((uint*)line);
+        even = (pairs << 16).AsSingle();
+        odd = (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
+    }
+}
