@@ -30,7 +30,8 @@ internal sealed unsafe partial class MatMulJob
             _y = output;
             try
             {
-                threads.For(Bf16RowGroups.Groups(w.Rows), 1, _runBf16Groups);
+                // Chunks of whole 4-group runs: the one-token kernel streams four groups at a time.
+                threads.For(Bf16RowGroups.Groups(w.Rows), 4, _runBf16Groups);
             }
             finally
             {
