@@ -5,7 +5,7 @@ using Tandem.Engine.Kernels;
 using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
-// usage: Tandem.Bench.Kernels [dtype=BF16 (F32, F16, BF16 in row groups, bf16-rows: BF16 row-major, Q8_0, Q4_0, or amx: BF16 on AMX tiles)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
+// usage: Tandem.Bench.Kernels [dtype=BF16 (F32, BF16 or F16 in row groups, bf16-rows / f16-rows: row-major, Q8_0, Q4_0, or amx: BF16 on AMX tiles)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
 //        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
@@ -39,11 +39,11 @@ if (args is ["calibrate", ..])
 }
 
 // "amx" runs BF16 on AMX tiles (where the machine has them).
-// "bf16-rows" runs BF16 row-major (the layout when the engine's row groups are off, TANDEM_BF16_GROUPS=0); "BF16" runs row groups.
+// "bf16-rows" / "f16-rows" run row-major (the layout when the engine's row groups are off, TANDEM_ROW_GROUPS=0); "BF16" / "F16" run row groups.
 var amx = args.Length > 0 && args[0].Equals("amx", StringComparison.OrdinalIgnoreCase);
-var bf16Rows = args.Length > 0 && args[0].Equals("bf16-rows", StringComparison.OrdinalIgnoreCase);
-var dtype = amx || bf16Rows ? DType.BF16 : args.Length > 0 ? Enum.Parse<DType>(args[0], ignoreCase: true) : DType.BF16;
-var bf16Groups = dtype == DType.BF16 && !amx && !bf16Rows;
+var rowMajor = args.Length > 0 && args[0].EndsWith("-rows", StringComparison.OrdinalIgnoreCase);
+var dtype = amx ? DType.BF16 : args.Length > 0 ? Enum.Parse<DType>(rowMajor ? args[0][..^5] : args[0], ignoreCase: true) : DType.BF16;
+var halfGroups = dtype is DType.BF16 or DType.F16 && !amx && !rowMajor;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
 (int Rows, int Cols)[] shapes = [(2048, 2048), (256, 2048), (5632, 2048), (2048, 5632), (32000, 2048)];
@@ -58,7 +58,7 @@ using var threads = new KernelThreads(threadCount);
 using var process = Process.GetCurrentProcess();
 var peak = Calibration.FmaGflops(threads);
 Console.WriteLine($"host now: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s (on {threadCount} threads)");
-Console.WriteLine($"dtype {dtype}{(amx ? " on AMX tiles" : bf16Groups ? " in row groups" : dtype == DType.BF16 ? " row-major" : "")}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
+Console.WriteLine($"dtype {dtype}{(amx ? " on AMX tiles" : halfGroups ? " in row groups" : dtype is DType.BF16 or DType.F16 ? " row-major" : "")}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
 Console.WriteLine("cpu-ms = process cpu time / threads in that round: when the host is shared, cpu-ms << ms means we were preempted");
 Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ratio",6} {"cpu-ms",9} {"GB/s",7} {"GFLOP/s",8}");
 foreach (var (rows, cols) in shapes)
@@ -66,7 +66,7 @@ foreach (var (rows, cols) in shapes)
     // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
     var bytes = rows * dtype.RowBytes(cols);
     var copies = Environment.GetEnvironmentVariable("BENCH_COPIES") is { } bc ? int.Parse(bc) : (int)Math.Clamp((256L << 20) / bytes, 1, 256);
-    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx, bf16Groups)).ToArray();
+    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx, halfGroups)).ToArray();
     var matrix = matrices[0];
     var x = new float[batches.Max() * cols];
     var y = new float[batches.Max() * rows];
@@ -175,8 +175,8 @@ internal sealed unsafe class BenchMatrix : IDisposable
         }
         else if (groups)
         {
-            _tiles = (byte*)NativeMemory.AlignedAlloc((nuint)Bf16RowGroups.Bytes(rows, cols), 4096);
-            Matrix = Bf16RowGroups.Pack(Matrix, _tiles);
+            _tiles = (byte*)NativeMemory.AlignedAlloc((nuint)HalfRowGroups.Bytes(rows, cols), 4096);
+            Matrix = HalfRowGroups.Pack(Matrix, _tiles);
         }
     }
 

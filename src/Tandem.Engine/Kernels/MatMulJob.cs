@@ -41,7 +41,7 @@ internal sealed unsafe partial class MatMulJob
         _packInt8Tiles = PackInt8Tiles;
         _quantizeTokens = QuantizeTokens;
         _runInt8Groups = RunInt8Groups;
-        _runBf16Groups = RunBf16Groups;
+        _runHalfGroups = RunHalfGroups;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
@@ -58,9 +58,9 @@ internal sealed unsafe partial class MatMulJob
             return;
         }
 
-        if (w.Bf16Groups)
+        if (w.HalfGroups)
         {
-            RunOnBf16Groups(w, x, n, y, threads, reuse);
+            RunOnHalfGroups(w, x, n, y, threads, reuse);
             _packedX = packed;
             return;
         }

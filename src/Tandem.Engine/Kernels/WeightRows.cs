@@ -21,9 +21,9 @@ public static class WeightRows
             return;
         }
 
-        if (w.Bf16Groups)
+        if (w.HalfGroups)
         {
-            Bf16RowGroups.ToFloat(w, row, destination);
+            HalfRowGroups.ToFloat(w, row, destination);
             return;
         }
 

@@ -6,8 +6,8 @@ namespace Tandem.Engine.Weights;
 /// <summary>
 /// Copies the matrices still read in place from a memory-mapped checkpoint (F32, F16 and BF16 ones that are not on AMX
 /// tiles) into anonymous memory on transparent huge pages, and gives their file pages back (<see cref="PageRelease"/>),
-/// so the model stays resident once. BF16 matrices are copied into row groups (<see cref="Bf16RowGroups"/>) where
-/// AVX-512 runs their outer-product kernels (<c>TANDEM_BF16_GROUPS=0</c> keeps them row-major).
+/// so the model stays resident once. BF16 and F16 matrices are copied into row groups (<see cref="HalfRowGroups"/>) where
+/// AVX-512 runs their outer-product kernels (<c>TANDEM_ROW_GROUPS=0</c> keeps them row-major).
 /// </summary>
 /// <remarks>
 /// Why: a decode step streams every matrix once, and file pages are 4 KiB pages (~500,000 of them for a TinyLlama-1.1B
@@ -42,14 +42,14 @@ public static unsafe class ResidentCopy
                 return m;
             }
 
-            var grouped = m.DType == DType.BF16 && UseBf16Groups;
-            var size = grouped ? Bf16RowGroups.Bytes(m.Rows, m.Cols) : m.ByteCount;
+            var grouped = (m.DType is DType.BF16 or DType.F16) && UseHalfGroups;
+            var size = grouped ? HalfRowGroups.Bytes(m.Rows, m.Cols) : m.ByteCount;
             var destination = owner.Allocate(size, HugePage);
             PageRelease.PreferHugePages(destination, size);
             WeightMatrix copy;
             if (grouped)
             {
-                copy = Bf16RowGroups.Pack(m, destination);
+                copy = HalfRowGroups.Pack(m, destination);
                 groups++;
             }
             else
@@ -67,8 +67,8 @@ public static unsafe class ResidentCopy
         try
         {
             var copied = weights.WithMatrices(Copy, owner);
-            var layout = groups > 0 ? $", {groups} BF16 ones into 16-row groups for the AVX-512 outer-product kernels"
-                : inPlace.Any(m => m.DType == DType.BF16) ? $", BF16 ones row-major ({Bf16GroupsReason})" : "";
+            var layout = groups > 0 ? $", {groups} BF16/F16 ones into 16-row groups for the AVX-512 outer-product kernels"
+                : inPlace.Any(m => m.DType is DType.BF16 or DType.F16) ? $", BF16/F16 ones row-major ({HalfGroupsReason})" : "";
             return (copied, FormattableString.Invariant($"{inPlace.Count} {string.Join("/", inPlace.Select(m => m.DType.Name()).Distinct())} matrices ({bytes / 1e9:0.00} GB) copied from the file mapping onto huge pages{layout}"));
         }
         catch
@@ -78,10 +78,10 @@ public static unsafe class ResidentCopy
         }
     }
 
-    /// <summary>Whether BF16 matrices go into row groups here: AVX-512, unless <c>TANDEM_BF16_GROUPS=0</c>.</summary>
-    public static bool UseBf16Groups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_BF16_GROUPS") != "0";
+    /// <summary>Whether BF16 and F16 matrices go into row groups here: AVX-512, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
+    public static bool UseHalfGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
 
-    private static string Bf16GroupsReason => Avx512F.IsSupported ? "TANDEM_BF16_GROUPS=0" : "no AVX-512";
+    private static string HalfGroupsReason => Avx512F.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512";
 
-    private static bool IsInPlace(WeightMatrix m) => !m.DType.IsQuantized() && !m.AmxTiles && !m.Bf16Groups && m.ByteCount > 0;
+    private static bool IsInPlace(WeightMatrix m) => !m.DType.IsQuantized() && !m.AmxTiles && !m.HalfGroups && m.ByteCount > 0;
 }

@@ -10,8 +10,8 @@ internal sealed unsafe class TestMatrix : IDisposable
     private readonly byte* _data;
     private readonly byte* _groups;
 
-    // bf16Groups (BF16 only): Matrix is the row-major matrix packed into row groups (Bf16RowGroups).
-    public TestMatrix(DType dtype, int rows, int cols, int seed, bool bf16Groups = false)
+    // halfGroups (BF16 only): Matrix is the row-major matrix packed into row groups (HalfRowGroups).
+    public TestMatrix(DType dtype, int rows, int cols, int seed, bool halfGroups = false)
     {
         var random = new Random(seed);
         Values = new float[(long)rows * cols];
@@ -72,11 +72,11 @@ internal sealed unsafe class TestMatrix : IDisposable
         }
 
         Matrix = new WeightMatrix(_data, dtype, rows, cols);
-        if (bf16Groups)
+        if (halfGroups)
         {
             RowMajor = Matrix;
-            _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, Bf16RowGroups.Bytes(rows, cols)), 64);
-            Matrix = Bf16RowGroups.Pack(Matrix, _groups);
+            _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, HalfRowGroups.Bytes(rows, cols)), 64);
+            Matrix = HalfRowGroups.Pack(Matrix, _groups);
         }
     }
 

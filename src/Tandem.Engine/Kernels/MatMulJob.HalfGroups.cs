@@ -4,18 +4,18 @@ using Tandem.Engine.Weights;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// BF16 matrices in row groups (<see cref="Bf16RowGroups"/>): x packed column-major per token tile
+/// BF16 and F16 matrices in row groups (<see cref="HalfRowGroups"/>): x packed column-major per token tile
 /// (tiles of 16, 8 and 4 tokens, then single tokens), threads split the groups, and each thread
 /// takes its groups a block at a time (~192 KiB, at least 4 groups, L2-resident), running every
 /// token tile over the block before the next block: the weights come from memory once.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
-    private readonly Action<int, int> _runBf16Groups;
+    private readonly Action<int, int> _runHalfGroups;
 
-    private void RunOnBf16Groups(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
+    private void RunOnHalfGroups(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
     {
-        var columns = 2 * Bf16RowGroups.Pairs(w.Cols);
+        var columns = 2 * HalfRowGroups.Pairs(w.Cols);
         _x = _packed.Ensure((long)n * columns);
         fixed (float* source = x)
         fixed (float* output = y)
@@ -31,7 +31,7 @@ internal sealed unsafe partial class MatMulJob
             try
             {
                 // Chunks of whole 4-group runs: the one-token kernel streams four groups at a time.
-                threads.For(Bf16RowGroups.Groups(w.Rows), 4, _runBf16Groups);
+                threads.For(HalfRowGroups.Groups(w.Rows), 4, _runHalfGroups);
             }
             finally
             {
@@ -71,16 +71,29 @@ internal sealed unsafe partial class MatMulJob
         }
     }
 
-    private void RunBf16Groups(int start, int end)
+    private void RunHalfGroups(int start, int end)
     {
-        var pairs = Bf16RowGroups.Pairs(_w.Cols);
+        if (_w.DType == DType.F16)
+        {
+            RunHalfGroups<F16Pairs>(start, end);
+        }
+        else
+        {
+            RunHalfGroups<Bf16Pairs>(start, end);
+        }
+    }
+
+    private void RunHalfGroups<T>(int start, int end)
+        where T : IHalfPairs
+    {
+        var pairs = HalfRowGroups.Pairs(_w.Cols);
         var columns = 2 * pairs;
-        var groupBytes = Bf16RowGroups.GroupBytes(_w.Cols);
-        var fullGroups = _w.Rows / Bf16RowGroups.GroupRows;
+        var groupBytes = HalfRowGroups.GroupBytes(_w.Cols);
+        var fullGroups = _w.Rows / HalfRowGroups.GroupRows;
         nint yStride = _w.Rows;
         if (!Avx512F.IsSupported)
         {
-            RunBf16GroupsScalar(start, end, columns);
+            RunHalfGroupsScalar(start, end, columns);
             return;
         }
 
@@ -96,10 +109,10 @@ internal sealed unsafe partial class MatMulJob
                 for (var g = g0; g < g1;)
                 {
                     var w = _w.Data + (g * groupBytes);
-                    var y = _y + (t0 * yStride) + (g * Bf16RowGroups.GroupRows);
+                    var y = _y + (t0 * yStride) + (g * HalfRowGroups.GroupRows);
                     if (tokens == 1 && g + 4 <= Math.Min(g1, fullGroups))
                     {
-                        Bf16GroupTiles.OneToken4(w, (nint)groupBytes, pairs, x, y);
+                        HalfGroupTiles.OneToken4<T>(w, (nint)groupBytes, pairs, x, y);
                         g += 4;
                         continue;
                     }
@@ -110,22 +123,22 @@ internal sealed unsafe partial class MatMulJob
                     switch (tokens)
                     {
                         case 16:
-                            Bf16GroupTiles.Tokens16(w, pairs, x, target, stride);
+                            HalfGroupTiles.Tokens16<T>(w, pairs, x, target, stride);
                             break;
                         case 8:
-                            Bf16GroupTiles.Tokens8(w, pairs, x, target, stride);
+                            HalfGroupTiles.Tokens8<T>(w, pairs, x, target, stride);
                             break;
                         case 4:
-                            Bf16GroupTiles.Tokens4(w, pairs, x, target, stride);
+                            HalfGroupTiles.Tokens4<T>(w, pairs, x, target, stride);
                             break;
                         default:
-                            Bf16GroupTiles.OneToken1(w, pairs, x, target);
+                            HalfGroupTiles.OneToken1<T>(w, pairs, x, target);
                             break;
                     }
 
                     if (!full)
                     {
-                        var rows = _w.Rows - (g * Bf16RowGroups.GroupRows);
+                        var rows = _w.Rows - (g * HalfRowGroups.GroupRows);
                         for (var i = 0; i < tokens; i++)
                         {
                             new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
@@ -141,9 +154,9 @@ internal sealed unsafe partial class MatMulJob
     }
 
     /// <summary>Without AVX-512: the canonical order one (row, token) at a time.</summary>
-    private void RunBf16GroupsScalar(int start, int end, int columns)
+    private void RunHalfGroupsScalar(int start, int end, int columns)
     {
-        var lastRow = Math.Min(_w.Rows, end * Bf16RowGroups.GroupRows);
+        var lastRow = Math.Min(_w.Rows, end * HalfRowGroups.GroupRows);
         for (var t0 = 0; t0 < _n;)
         {
             var tokens = TileTokens(_n - t0);
@@ -155,9 +168,9 @@ internal sealed unsafe partial class MatMulJob
                     column[k] = _x[((long)t0 * columns) + (k * tokens) + i];
                 }
 
-                for (var r = start * Bf16RowGroups.GroupRows; r < lastRow; r++)
+                for (var r = start * HalfRowGroups.GroupRows; r < lastRow; r++)
                 {
-                    _y[((long)(t0 + i) * _w.Rows) + r] = Bf16RowGroups.Scalar(_w, r, column);
+                    _y[((long)(t0 + i) * _w.Rows) + r] = HalfRowGroups.Scalar(_w, r, column);
                 }
             }
 

@@ -5,30 +5,32 @@ using System.Runtime.Intrinsics.X86;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// Outer-product kernels over one group of 16 BF16 rows (<see cref="Bf16RowGroups"/>): each 64-byte
-/// line gives the 16 rows' values of two columns in two vectors, and each token's x value of that
-/// column is broadcast against them, so a lane is a row and one accumulator per token holds 16
-/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="Bf16RowGroups"/>
+/// Outer-product kernels over one group of 16 BF16 or F16 rows (<see cref="HalfRowGroups"/>): each
+/// 64-byte line gives the 16 rows' values of two columns in two vectors (an <see cref="IHalfPairs"/>
+/// decodes it), and each token's x value of that column is broadcast against them, so a lane is a row and one accumulator per token holds 16
+/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="HalfRowGroups"/>
 /// (<c>acc = fma(even, x[2j], acc)</c>, then <c>fma(odd, x[2j + 1], acc)</c>), so any mix of them
 /// gives the same bits. The weights are decoded once per line for all the tile's tokens.
 /// </summary>
 /// <remarks>
-/// Why this shape: with 16 tokens a line feeds 32 FMAs for one load and two integer ops, no
+/// Why this shape: with 16 tokens a line feeds 32 FMAs for one load and its decoding (BF16: two
+/// integer ops; F16: a dozen integer ops and two multiplies, spare capacity beside the FMAs), no
 /// horizontal sums, and the group's weights stream in order. One thread, TinyLlama shapes, BF16 ×
 /// 16 tokens: ~190–200 GFLOP/s with weights from memory against 126–143 for the 4×4 dot-product
 /// tile over row-major rows (docs/engine.md, "BF16 in row groups").
-/// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="Bf16RowGroups.Pairs"/>),
+/// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="HalfRowGroups.Pairs"/>),
 /// <c>y</c> = the output of (the group's first row, the first token).
 /// </remarks>
 [SkipLocalsInit]
-internal static unsafe class Bf16GroupTiles
+internal static unsafe class HalfGroupTiles
 {
     /// <summary>How far ahead each stream prefetches: 64 lines, about a DRAM latency of work at 16 tokens.</summary>
     private const int PrefetchBytes = 4096;
 
     /// <summary>16 tokens: x holds them column-major (<c>x[k * 16 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tokens16(byte* w, int pairs, float* x, float* y, nint yStride)
+    public static void Tokens16<T>(byte* w, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         Vector512<float> acc8 = default, acc9 = default, acc10 = default, acc11 = default, acc12 = default, acc13 = default, acc14 = default, acc15 = default;
@@ -40,7 +42,7 @@ internal static unsafe class Bf16GroupTiles
                 Sse.Prefetch0(w + PrefetchBytes);
             }
 
-            Decode(w, out var a, out var b);
+            T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
@@ -73,7 +75,7 @@ internal static unsafe class Bf16GroupTiles
             acc13 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[29]), acc13);
             acc14 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[30]), acc14);
             acc15 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[31]), acc15);
-            w += Bf16RowGroups.LineBytes;
+            w += HalfRowGroups.LineBytes;
             q += 32;
         }
 
@@ -97,7 +99,8 @@ internal static unsafe class Bf16GroupTiles
 
     /// <summary>8 tokens: x holds them column-major (<c>x[k * 8 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tokens8(byte* w, int pairs, float* x, float* y, nint yStride)
+    public static void Tokens8<T>(byte* w, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         var q = x;
@@ -108,7 +111,7 @@ internal static unsafe class Bf16GroupTiles
                 Sse.Prefetch0(w + PrefetchBytes);
             }
 
-            Decode(w, out var a, out var b);
+            T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
@@ -125,7 +128,7 @@ internal static unsafe class Bf16GroupTiles
             acc5 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[13]), acc5);
             acc6 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[14]), acc6);
             acc7 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[15]), acc7);
-            w += Bf16RowGroups.LineBytes;
+            w += HalfRowGroups.LineBytes;
             q += 16;
         }
 
@@ -141,7 +144,8 @@ internal static unsafe class Bf16GroupTiles
 
     /// <summary>4 tokens: x holds them column-major (<c>x[k * 4 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tokens4(byte* w, int pairs, float* x, float* y, nint yStride)
+    public static void Tokens4<T>(byte* w, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var q = x;
@@ -152,7 +156,7 @@ internal static unsafe class Bf16GroupTiles
                 Sse.Prefetch0(w + PrefetchBytes);
             }
 
-            Decode(w, out var a, out var b);
+            T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[1]), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[2]), acc2);
@@ -161,7 +165,7 @@ internal static unsafe class Bf16GroupTiles
             acc1 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[5]), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[6]), acc2);
             acc3 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[7]), acc3);
-            w += Bf16RowGroups.LineBytes;
+            w += HalfRowGroups.LineBytes;
             q += 8;
         }
 
@@ -173,7 +177,8 @@ internal static unsafe class Bf16GroupTiles
 
     /// <summary>One token over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, four chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OneToken4(byte* w, nint groupBytes, int pairs, float* x, float* y)
+    public static void OneToken4<T>(byte* w, nint groupBytes, int pairs, float* x, float* y)
+        where T : IHalfPairs
     {
         byte* w0 = w, w1 = w + groupBytes, w2 = w + (2 * groupBytes), w3 = w + (3 * groupBytes);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -190,19 +195,19 @@ internal static unsafe class Bf16GroupTiles
 
             var xe = Vector512.Create(q[0]);
             var xo = Vector512.Create(q[1]);
-            Decode(w0, out var a, out var b);
+            T.Decode(w0, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, xe, acc0);
             acc0 = Avx512F.FusedMultiplyAdd(b, xo, acc0);
-            Decode(w1, out a, out b);
+            T.Decode(w1, out a, out b);
             acc1 = Avx512F.FusedMultiplyAdd(a, xe, acc1);
             acc1 = Avx512F.FusedMultiplyAdd(b, xo, acc1);
-            Decode(w2, out a, out b);
+            T.Decode(w2, out a, out b);
             acc2 = Avx512F.FusedMultiplyAdd(a, xe, acc2);
             acc2 = Avx512F.FusedMultiplyAdd(b, xo, acc2);
-            Decode(w3, out a, out b);
+            T.Decode(w3, out a, out b);
             acc3 = Avx512F.FusedMultiplyAdd(a, xe, acc3);
             acc3 = Avx512F.FusedMultiplyAdd(b, xo, acc3);
-            w0 += Bf16RowGroups.LineBytes; w1 += Bf16RowGroups.LineBytes; w2 += Bf16RowGroups.LineBytes; w3 += Bf16RowGroups.LineBytes;
+            w0 += HalfRowGroups.LineBytes; w1 += HalfRowGroups.LineBytes; w2 += HalfRowGroups.LineBytes; w3 += HalfRowGroups.LineBytes;
             q += 2;
         }
 
@@ -214,7 +219,8 @@ internal static unsafe class Bf16GroupTiles
 
     /// <summary>One token over one group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OneToken1(byte* w, int pairs, float* x, float* y)
+    public static void OneToken1<T>(byte* w, int pairs, float* x, float* y)
+        where T : IHalfPairs
     {
         var acc = Vector512<float>.Zero;
         var q = x;
@@ -225,21 +231,13 @@ internal static unsafe class Bf16GroupTiles
                 Sse.Prefetch0(w + PrefetchBytes);
             }
 
-            Decode(w, out var a, out var b);
+            T.Decode(w, out var a, out var b);
             acc = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc);
             acc = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[1]), acc);
-            w += Bf16RowGroups.LineBytes;
+            w += HalfRowGroups.LineBytes;
             q += 2;
         }
 
         acc.Store(y);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Decode(byte* line, out Vector512<float> even, out Vector512<float> odd)
-    {
-        var pairs = Vector512.Load((uint*)line);
-        even = (pairs << 16).AsSingle();
-        odd = (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
     }
 }
