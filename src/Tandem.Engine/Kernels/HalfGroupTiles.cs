@@ -17,7 +17,7 @@ namespace Tandem.Engine.Kernels;
 /// integer ops; F16: a dozen integer ops and two multiplies, spare capacity beside the FMAs), no
 /// horizontal sums, and the group's weights stream in order. One thread, TinyLlama shapes, BF16 ×
 /// 16 tokens: ~190–200 GFLOP/s with weights from memory against 126–143 for the 4×4 dot-product
-/// tile over row-major rows (docs/engine.md, "BF16 in row groups").
+/// tile over row-major rows (docs/engine.md, "BF16 and F16 in row groups").
 /// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="HalfRowGroups.Pairs"/>),
 /// <c>y</c> = the output of (the group's first row, the first token).
 /// </remarks>
