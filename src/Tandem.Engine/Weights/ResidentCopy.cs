@@ -79,7 +79,7 @@ public static unsafe class ResidentCopy
     }
 
     /// <summary>Whether BF16 and F16 matrices go into row groups here: AVX-512, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
-    public static bool UseHalfGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
+    private static bool UseHalfGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
 
     private static string HalfGroupsReason => Avx512F.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512";
 

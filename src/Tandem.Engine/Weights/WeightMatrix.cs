@@ -62,7 +62,7 @@ public readonly unsafe struct WeightMatrix
         ? new WeightMatrix(data, DType.BF16, rows, cols) { AmxTiles = true }
         : throw new PlatformNotSupportedException(Kernels.Amx.AmxSupport.Reason);
 
-    /// <summary>A BF16 matrix already laid out in row groups (<see cref="Kernels.HalfRowGroups"/>) at <paramref name="data"/>.</summary>
+    /// <summary>A BF16 or F16 matrix already laid out in row groups (<see cref="Kernels.HalfRowGroups"/>) at <paramref name="data"/>.</summary>
     internal static WeightMatrix InHalfGroups(byte* data, DType dtype, int rows, int cols) => new(data, dtype, rows, cols) { HalfGroups = true };
 
     /// <summary>Where row <paramref name="row"/> starts; plain types only.</summary>

@@ -74,14 +74,10 @@ internal sealed unsafe class TestMatrix : IDisposable
         Matrix = new WeightMatrix(_data, dtype, rows, cols);
         if (halfGroups)
         {
-            RowMajor = Matrix;
             _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, HalfRowGroups.Bytes(rows, cols)), 64);
             Matrix = HalfRowGroups.Pack(Matrix, _groups);
         }
     }
-
-    /// <summary>The row-major matrix the row groups were made from (row groups only).</summary>
-    public WeightMatrix RowMajor { get; }
 
     public WeightMatrix Matrix { get; }
 
