@@ -12,29 +12,36 @@ namespace Tandem.Engine.Kernels;
 internal sealed unsafe partial class MatMulJob
 {
     private readonly Action<int, int> _runHalfGroups;
+    private readonly Action<int, int> _packTokenTiles;
 
     private void RunOnHalfGroups(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
     {
-        var columns = 2 * HalfRowGroups.Pairs(w.Cols);
-        _x = _packed.Ensure((long)n * columns);
+        _x = _packed.Ensure((long)n * 2 * HalfRowGroups.Pairs(w.Cols));
         fixed (float* source = x)
         fixed (float* output = y)
         {
-            if (!reuse)
-            {
-                PackTokenTiles(source, n, w.Cols, columns, _x);
-            }
-
             _w = w;
             _n = n;
+            _source = source;
             _y = output;
             try
             {
+                if (!reuse && n < 4)
+                {
+                    PackTokenTiles(0, HalfRowGroups.Pairs(w.Cols));
+                }
+                else if (!reuse)
+                {
+                    // Threads split the column pairs: a batch-16 step packs x 88 times, ~2 % of it on one thread.
+                    threads.For(HalfRowGroups.Pairs(w.Cols), 256, _packTokenTiles);
+                }
+
                 // Chunks of whole 4-group runs: the one-token kernel streams four groups at a time.
                 threads.For(HalfRowGroups.Groups(w.Rows), 4, _runHalfGroups);
             }
             finally
             {
+                _source = null;
                 _y = null;
             }
         }
@@ -44,24 +51,28 @@ internal sealed unsafe partial class MatMulJob
     private static int TileTokens(int remaining) => remaining >= 16 ? 16 : remaining >= 8 ? 8 : remaining >= 4 ? 4 : 1;
 
     /// <summary>
-    /// x (n × <paramref name="cols"/>) into token tiles: the tile of T tokens starting at token t0
-    /// holds x[t0 + i, k] at <c>packed[t0 * columns + k * T + i]</c>; columns past cols are 0.
+    /// Column pairs [<paramref name="start"/>, <paramref name="end"/>) of x (n × Cols) into token tiles: the tile of T tokens
+    /// starting at token t0 holds x[t0 + i, k] at <c>packed[t0 * columns + k * T + i]</c> (columns = 2 · pairs); columns past
+    /// Cols are 0.
     /// </summary>
-    private static void PackTokenTiles(float* x, int n, int cols, int columns, float* packed)
+    private void PackTokenTiles(int start, int end)
     {
-        for (var t0 = 0; t0 < n;)
+        var cols = _w.Cols;
+        var columns = 2 * HalfRowGroups.Pairs(cols);
+        var last = Math.Min(cols, 2 * end);
+        for (var t0 = 0; t0 < _n;)
         {
-            var tokens = TileTokens(n - t0);
-            var tile = packed + ((long)t0 * columns);
+            var tokens = TileTokens(_n - t0);
+            var tile = _x + ((long)t0 * columns);
             for (var i = 0; i < tokens; i++)
             {
-                var row = x + ((long)(t0 + i) * cols);
-                for (var k = 0; k < cols; k++)
+                var row = _source + ((long)(t0 + i) * cols);
+                for (var k = 2 * start; k < last; k++)
                 {
                     tile[(k * tokens) + i] = row[k];
                 }
 
-                for (var k = cols; k < columns; k++)
+                for (var k = Math.Max(cols, 2 * start); k < 2 * end; k++)
                 {
                     tile[(k * tokens) + i] = 0f;
                 }

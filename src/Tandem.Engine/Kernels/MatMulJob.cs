@@ -42,6 +42,7 @@ internal sealed unsafe partial class MatMulJob
         _quantizeTokens = QuantizeTokens;
         _runInt8Groups = RunInt8Groups;
         _runHalfGroups = RunHalfGroups;
+        _packTokenTiles = PackTokenTiles;
     }
 
     public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
