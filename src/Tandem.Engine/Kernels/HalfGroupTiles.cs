@@ -175,6 +175,155 @@ internal static unsafe class HalfGroupTiles
         acc3.Store(y + (3 * yStride));
     }
 
+    /// <summary>
+    /// 4 tokens over two consecutive groups (<paramref name="groupBytes"/> apart; y of the second 16 floats on): eight
+    /// chains instead of four, which alone wait on the FMA latency (two dependent FMAs a line).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens4Pair<T>(byte* w, nint groupBytes, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
+    {
+        byte* w0 = w, w1 = w + groupBytes;
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        Vector512<float> acc4 = default, acc5 = default, acc6 = default, acc7 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w0 + PrefetchBytes);
+                Sse.Prefetch0(w1 + PrefetchBytes);
+            }
+
+            T.Decode(w0, out var a, out var b);
+            T.Decode(w1, out var c, out var d);
+            var e0 = Vector512.Create(q[0]);
+            acc0 = Avx512F.FusedMultiplyAdd(a, e0, acc0);
+            acc4 = Avx512F.FusedMultiplyAdd(c, e0, acc4);
+            var e1 = Vector512.Create(q[1]);
+            acc1 = Avx512F.FusedMultiplyAdd(a, e1, acc1);
+            acc5 = Avx512F.FusedMultiplyAdd(c, e1, acc5);
+            var e2 = Vector512.Create(q[2]);
+            acc2 = Avx512F.FusedMultiplyAdd(a, e2, acc2);
+            acc6 = Avx512F.FusedMultiplyAdd(c, e2, acc6);
+            var e3 = Vector512.Create(q[3]);
+            acc3 = Avx512F.FusedMultiplyAdd(a, e3, acc3);
+            acc7 = Avx512F.FusedMultiplyAdd(c, e3, acc7);
+            var o0 = Vector512.Create(q[4]);
+            acc0 = Avx512F.FusedMultiplyAdd(b, o0, acc0);
+            acc4 = Avx512F.FusedMultiplyAdd(d, o0, acc4);
+            var o1 = Vector512.Create(q[5]);
+            acc1 = Avx512F.FusedMultiplyAdd(b, o1, acc1);
+            acc5 = Avx512F.FusedMultiplyAdd(d, o1, acc5);
+            var o2 = Vector512.Create(q[6]);
+            acc2 = Avx512F.FusedMultiplyAdd(b, o2, acc2);
+            acc6 = Avx512F.FusedMultiplyAdd(d, o2, acc6);
+            var o3 = Vector512.Create(q[7]);
+            acc3 = Avx512F.FusedMultiplyAdd(b, o3, acc3);
+            acc7 = Avx512F.FusedMultiplyAdd(d, o3, acc7);
+            w0 += HalfRowGroups.LineBytes;
+            w1 += HalfRowGroups.LineBytes;
+            q += 8;
+        }
+
+        acc0.Store(y + (0 * yStride));
+        acc4.Store(y + (0 * yStride) + 16);
+        acc1.Store(y + (1 * yStride));
+        acc5.Store(y + (1 * yStride) + 16);
+        acc2.Store(y + (2 * yStride));
+        acc6.Store(y + (2 * yStride) + 16);
+        acc3.Store(y + (3 * yStride));
+        acc7.Store(y + (3 * yStride) + 16);
+    }
+
+    /// <summary>2 tokens over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, eight chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens2Quad<T>(byte* w, nint groupBytes, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
+    {
+        byte* w0 = w, w1 = w + groupBytes, w2 = w + (2 * groupBytes), w3 = w + (3 * groupBytes);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w0 + PrefetchBytes);
+                Sse.Prefetch0(w1 + PrefetchBytes);
+                Sse.Prefetch0(w2 + PrefetchBytes);
+                Sse.Prefetch0(w3 + PrefetchBytes);
+            }
+
+            var e0 = Vector512.Create(q[0]);
+            var e1 = Vector512.Create(q[1]);
+            var o0 = Vector512.Create(q[2]);
+            var o1 = Vector512.Create(q[3]);
+            T.Decode(w0, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, e0, acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(a, e1, acc1);
+            acc0 = Avx512F.FusedMultiplyAdd(b, o0, acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(b, o1, acc1);
+            T.Decode(w1, out a, out b);
+            acc2 = Avx512F.FusedMultiplyAdd(a, e0, acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(a, e1, acc3);
+            acc2 = Avx512F.FusedMultiplyAdd(b, o0, acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(b, o1, acc3);
+            T.Decode(w2, out a, out b);
+            acc4 = Avx512F.FusedMultiplyAdd(a, e0, acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(a, e1, acc5);
+            acc4 = Avx512F.FusedMultiplyAdd(b, o0, acc4);
+            acc5 = Avx512F.FusedMultiplyAdd(b, o1, acc5);
+            T.Decode(w3, out a, out b);
+            acc6 = Avx512F.FusedMultiplyAdd(a, e0, acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(a, e1, acc7);
+            acc6 = Avx512F.FusedMultiplyAdd(b, o0, acc6);
+            acc7 = Avx512F.FusedMultiplyAdd(b, o1, acc7);
+            w0 += HalfRowGroups.LineBytes; w1 += HalfRowGroups.LineBytes; w2 += HalfRowGroups.LineBytes; w3 += HalfRowGroups.LineBytes;
+            q += 4;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 16);
+        acc3.Store(y + yStride + 16);
+        acc4.Store(y + 32);
+        acc5.Store(y + yStride + 32);
+        acc6.Store(y + 48);
+        acc7.Store(y + yStride + 48);
+    }
+
+    /// <summary>2 tokens over one group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tokens2<T>(byte* w, int pairs, float* x, float* y, nint yStride)
+        where T : IHalfPairs
+    {
+        var w0 = w;
+        Vector512<float> acc0 = default, acc1 = default;
+        var q = x;
+        for (var j = 0; j < pairs; j++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(w0 + PrefetchBytes);
+            }
+
+            var e0 = Vector512.Create(q[0]);
+            var e1 = Vector512.Create(q[1]);
+            var o0 = Vector512.Create(q[2]);
+            var o1 = Vector512.Create(q[3]);
+            T.Decode(w0, out var a, out var b);
+            acc0 = Avx512F.FusedMultiplyAdd(a, e0, acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(a, e1, acc1);
+            acc0 = Avx512F.FusedMultiplyAdd(b, o0, acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(b, o1, acc1);
+            w0 += HalfRowGroups.LineBytes;
+            q += 4;
+        }
+
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+    }
+
     /// <summary>One token over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, four chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OneToken4<T>(byte* w, nint groupBytes, int pairs, float* x, float* y)

@@ -5,7 +5,7 @@ namespace Tandem.Engine.Kernels;
 
 /// <summary>
 /// BF16 and F16 matrices in row groups (<see cref="HalfRowGroups"/>): x packed column-major per token tile
-/// (tiles of 16, 8 and 4 tokens, then single tokens), threads split the groups, and each thread
+/// (tiles of 16, 8, 4 and 2 tokens, then a single token), threads split the groups, and each thread
 /// takes its groups a block at a time (~192 KiB, at least 4 groups, L2-resident), running every
 /// token tile over the block before the next block: the weights come from memory once.
 /// </summary>
@@ -48,7 +48,7 @@ internal sealed unsafe partial class MatMulJob
     }
 
     /// <summary>The tokens of the tile that starts at a token with <paramref name="remaining"/> tokens from there on.</summary>
-    private static int TileTokens(int remaining) => remaining >= 16 ? 16 : remaining >= 8 ? 8 : remaining >= 4 ? 4 : 1;
+    private static int TileTokens(int remaining) => remaining >= 16 ? 16 : remaining >= 8 ? 8 : remaining >= 4 ? 4 : remaining >= 2 ? 2 : 1;
 
     /// <summary>
     /// Column pairs [<paramref name="start"/>, <paramref name="end"/>) of x (n × Cols) into token tiles: the tile of T tokens
@@ -128,6 +128,20 @@ internal sealed unsafe partial class MatMulJob
                         continue;
                     }
 
+                    if (tokens == 2 && g + 4 <= Math.Min(g1, fullGroups))
+                    {
+                        HalfGroupTiles.Tokens2Quad<T>(w, (nint)groupBytes, pairs, x, y, yStride);
+                        g += 4;
+                        continue;
+                    }
+
+                    if (tokens == 4 && g + 2 <= Math.Min(g1, fullGroups))
+                    {
+                        HalfGroupTiles.Tokens4Pair<T>(w, (nint)groupBytes, pairs, x, y, yStride);
+                        g += 2;
+                        continue;
+                    }
+
                     var full = g < fullGroups;
                     var target = full ? y : scratch;
                     var stride = full ? yStride : 16;
@@ -141,6 +155,9 @@ internal sealed unsafe partial class MatMulJob
                             break;
                         case 4:
                             HalfGroupTiles.Tokens4<T>(w, pairs, x, target, stride);
+                            break;
+                        case 2:
+                            HalfGroupTiles.Tokens2<T>(w, pairs, x, target, stride);
                             break;
                         default:
                             HalfGroupTiles.OneToken1<T>(w, pairs, x, target);

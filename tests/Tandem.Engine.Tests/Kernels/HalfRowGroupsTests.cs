@@ -59,7 +59,7 @@ public sealed class HalfRowGroupsTests : IDisposable
     public void Every_length_equals_the_canonical_order_bit_for_bit(DType dtype)
     {
         var random = new Random(7);
-        foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 29), (_one, 64, 1), (_three, 70, 3), (_one, 17, 12), (_two, 33, 16)])
+        foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 29), (_one, 64, 1), (_three, 70, 3), (_one, 17, 12), (_two, 33, 16), (_two, 48, 7), (_three, 80, 2)])
         {
             foreach (var cols in Enumerable.Range(0, 257).Concat([1061, 2048, 2100]))
             {
