@@ -43,7 +43,7 @@ if (args is ["calibrate", ..])
 var amx = args.Length > 0 && args[0].Equals("amx", StringComparison.OrdinalIgnoreCase);
 var rowMajor = args.Length > 0 && args[0].EndsWith("-rows", StringComparison.OrdinalIgnoreCase);
 var dtype = amx ? DType.BF16 : args.Length > 0 ? Enum.Parse<DType>(rowMajor ? args[0][..^5] : args[0], ignoreCase: true) : DType.BF16;
-var halfGroups = dtype is DType.BF16 or DType.F16 && !amx && !rowMajor;
+var floatGroups = dtype is DType.BF16 or DType.F16 && !amx && !rowMajor;
 var threadCount = args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount;
 int[] batches = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 4, 16, 64, 128];
 (int Rows, int Cols)[] shapes = [(2048, 2048), (256, 2048), (5632, 2048), (2048, 5632), (32000, 2048)];
@@ -58,7 +58,7 @@ using var threads = new KernelThreads(threadCount);
 using var process = Process.GetCurrentProcess();
 var peak = Calibration.FmaGflops(threads);
 Console.WriteLine($"host now: FMA peak {peak.Wall:F0} GFLOP/s (per cpu-time {peak.Cpu:F0}), read bandwidth {Calibration.ReadGBps(threads):F1} GB/s (on {threadCount} threads)");
-Console.WriteLine($"dtype {dtype}{(amx ? " on AMX tiles" : halfGroups ? " in row groups" : dtype is DType.BF16 or DType.F16 ? " row-major" : "")}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
+Console.WriteLine($"dtype {dtype}{(amx ? " on AMX tiles" : floatGroups ? " in row groups" : dtype is DType.BF16 or DType.F16 ? " row-major" : "")}, threads {threadCount}; ms = best wall time of repeats; GB/s = weight bytes / ms; ratio = ms(n) / ms(first n)");
 Console.WriteLine("cpu-ms = process cpu time / threads in that round: when the host is shared, cpu-ms << ms means we were preempted");
 Console.WriteLine($"{"shape",-12} {"n",4} {"ms",9} {"GB/s",7} {"GFLOP/s",8} {"ratio",6} {"cpu-ms",9} {"GB/s",7} {"GFLOP/s",8}");
 foreach (var (rows, cols) in shapes)
@@ -66,7 +66,7 @@ foreach (var (rows, cols) in shapes)
     // Enough copies to cycle through 256 MiB, so that the weights come from memory, not from L3.
     var bytes = rows * dtype.RowBytes(cols);
     var copies = Environment.GetEnvironmentVariable("BENCH_COPIES") is { } bc ? int.Parse(bc) : (int)Math.Clamp((256L << 20) / bytes, 1, 256);
-    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx, halfGroups)).ToArray();
+    var matrices = Enumerable.Range(0, copies).Select(_ => new BenchMatrix(dtype, rows, cols, amx, floatGroups)).ToArray();
     var matrix = matrices[0];
     var x = new float[batches.Max() * cols];
     var y = new float[batches.Max() * rows];
@@ -175,8 +175,8 @@ internal sealed unsafe class BenchMatrix : IDisposable
         }
         else if (groups)
         {
-            _tiles = (byte*)NativeMemory.AlignedAlloc((nuint)HalfRowGroups.Bytes(rows, cols), 4096);
-            Matrix = HalfRowGroups.Pack(Matrix, _tiles);
+            _tiles = (byte*)NativeMemory.AlignedAlloc((nuint)FloatRowGroups.Bytes(dtype, rows, cols), 4096);
+            Matrix = FloatRowGroups.Pack(Matrix, _tiles);
         }
     }
 

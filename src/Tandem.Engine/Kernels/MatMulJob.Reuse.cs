@@ -21,7 +21,7 @@ internal sealed unsafe partial class MatMulJob
         public static Packed Of(in WeightMatrix w, ReadOnlySpan<float> x, int n)
         {
             var kind = w.AmxTiles ? Packing.Bf16Tiles
-                : w.HalfGroups ? Packing.TokenTiles
+                : w.FloatGroups ? Packing.TokenTiles
                 : w.DType == DType.Q8_0 ? Packing.Q8Blocks
                 : w.DType == DType.Q4_0 ? Packing.Q4Blocks
                 : w.DType == DType.BF16 ? Packing.Bf16Chunks

@@ -41,7 +41,7 @@ internal sealed unsafe partial class MatMulJob
         _packInt8Tiles = PackInt8Tiles;
         _quantizeTokens = QuantizeTokens;
         _runInt8Groups = RunInt8Groups;
-        _runHalfGroups = RunHalfGroups;
+        _runFloatGroups = RunFloatGroups;
         _packTokenTiles = PackTokenTiles;
     }
 
@@ -59,9 +59,9 @@ internal sealed unsafe partial class MatMulJob
             return;
         }
 
-        if (w.HalfGroups)
+        if (w.FloatGroups)
         {
-            RunOnHalfGroups(w, x, n, y, threads, reuse);
+            RunOnFloatGroups(w, x, n, y, threads, reuse);
             _packedX = packed;
             return;
         }

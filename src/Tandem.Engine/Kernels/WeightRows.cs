@@ -21,9 +21,9 @@ public static class WeightRows
             return;
         }
 
-        if (w.HalfGroups)
+        if (w.FloatGroups)
         {
-            HalfRowGroups.ToFloat(w, row, destination);
+            FloatRowGroups.ToFloat(w, row, destination);
             return;
         }
 

@@ -6,7 +6,7 @@ namespace Tandem.Engine.Weights;
 /// <summary>
 /// Copies the matrices still read in place from a memory-mapped checkpoint (F32, F16 and BF16 ones that are not on AMX
 /// tiles) into anonymous memory on transparent huge pages, and gives their file pages back (<see cref="PageRelease"/>),
-/// so the model stays resident once. BF16 and F16 matrices are copied into row groups (<see cref="HalfRowGroups"/>) where
+/// so the model stays resident once. They are copied into row groups (<see cref="FloatRowGroups"/>) where
 /// AVX-512 runs their outer-product kernels (<c>TANDEM_ROW_GROUPS=0</c> keeps them row-major).
 /// </summary>
 /// <remarks>
@@ -34,7 +34,6 @@ public static unsafe class ResidentCopy
 
         var owner = new NativeBuffers(weights);
         var bytes = 0L;
-        var groups = 0;
         WeightMatrix Copy(WeightMatrix m, string _)
         {
             if (!IsInPlace(m))
@@ -42,15 +41,14 @@ public static unsafe class ResidentCopy
                 return m;
             }
 
-            var grouped = (m.DType is DType.BF16 or DType.F16) && UseHalfGroups;
-            var size = grouped ? HalfRowGroups.Bytes(m.Rows, m.Cols) : m.ByteCount;
+            var grouped = FloatRowGroups.Holds(m.DType) && UseFloatGroups;
+            var size = grouped ? FloatRowGroups.Bytes(m.DType, m.Rows, m.Cols) : m.ByteCount;
             var destination = owner.Allocate(size, HugePage);
             PageRelease.PreferHugePages(destination, size);
             WeightMatrix copy;
             if (grouped)
             {
-                copy = HalfRowGroups.Pack(m, destination);
-                groups++;
+                copy = FloatRowGroups.Pack(m, destination);
             }
             else
             {
@@ -67,8 +65,7 @@ public static unsafe class ResidentCopy
         try
         {
             var copied = weights.WithMatrices(Copy, owner);
-            var layout = groups > 0 ? $", {groups} BF16/F16 ones into 16-row groups for the AVX-512 outer-product kernels"
-                : inPlace.Any(m => m.DType is DType.BF16 or DType.F16) ? $", BF16/F16 ones row-major ({HalfGroupsReason})" : "";
+            var layout = UseFloatGroups ? ", into 16-row groups for the AVX-512 outer-product kernels" : $", row-major ({FloatGroupsReason})";
             return (copied, FormattableString.Invariant($"{inPlace.Count} {string.Join("/", inPlace.Select(m => m.DType.Name()).Distinct())} matrices ({bytes / 1e9:0.00} GB) copied from the file mapping onto huge pages{layout}"));
         }
         catch
@@ -78,10 +75,10 @@ public static unsafe class ResidentCopy
         }
     }
 
-    /// <summary>Whether BF16 and F16 matrices go into row groups here: AVX-512, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
-    private static bool UseHalfGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
+    /// <summary>Whether F32, BF16 and F16 matrices go into row groups here: AVX-512, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
+    private static bool UseFloatGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
 
-    private static string HalfGroupsReason => Avx512F.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512";
+    private static string FloatGroupsReason => Avx512F.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512";
 
-    private static bool IsInPlace(WeightMatrix m) => !m.DType.IsQuantized() && !m.AmxTiles && !m.HalfGroups && m.ByteCount > 0;
+    private static bool IsInPlace(WeightMatrix m) => !m.DType.IsQuantized() && !m.AmxTiles && !m.FloatGroups && m.ByteCount > 0;
 }

@@ -39,22 +39,22 @@ public readonly unsafe struct WeightMatrix
     public bool AmxTiles { get; private init; }
 
     /// <summary>
-    /// True when this BF16 or F16 matrix is laid out in groups of 16 rows with column pairs interleaved
-    /// (<see cref="Kernels.HalfRowGroups"/>) and its products run on the outer-product kernels of
-    /// <see cref="Kernels.HalfGroupTiles"/>, in their order, whatever the batch. No row address either.
+    /// True when this F32, BF16 or F16 matrix is laid out in groups of 16 rows with column pairs interleaved
+    /// (<see cref="Kernels.FloatRowGroups"/>) and its products run on the outer-product kernels of
+    /// <see cref="Kernels.FloatGroupTiles"/>, in their order, whatever the batch. No row address either.
     /// </summary>
-    public bool HalfGroups { get; private init; }
+    public bool FloatGroups { get; private init; }
 
     /// <summary>Bytes one row takes in storage.</summary>
     public long RowBytes { get; }
 
     /// <summary>Bytes of the whole matrix (block types: rows rounded up to a whole group of 16).</summary>
     public long ByteCount => DType.IsQuantized() ? Kernels.QuantizedRowGroups.Bytes(DType, Rows, Cols)
-        : HalfGroups ? Kernels.HalfRowGroups.Bytes(Rows, Cols)
+        : FloatGroups ? Kernels.FloatRowGroups.Bytes(DType, Rows, Cols)
         : Rows * RowBytes;
 
     /// <summary>Whether <see cref="Kernels.Amx.AmxTileRows.Pack"/> applies: row-major BF16, rows and columns multiples of 32.</summary>
-    public bool FitsAmxTiles => DType == DType.BF16 && !HalfGroups && Rows > 0 && Cols > 0
+    public bool FitsAmxTiles => DType == DType.BF16 && !FloatGroups && Rows > 0 && Cols > 0
         && Rows % Kernels.Amx.AmxBf16Kernel.Rows == 0 && Cols % Kernels.Amx.AmxBf16Kernel.Columns == 0;
 
     /// <summary>A BF16 matrix already laid out in AMX tiles at <paramref name="data"/>; throws unless AMX is available here.</summary>
@@ -62,13 +62,13 @@ public readonly unsafe struct WeightMatrix
         ? new WeightMatrix(data, DType.BF16, rows, cols) { AmxTiles = true }
         : throw new PlatformNotSupportedException(Kernels.Amx.AmxSupport.Reason);
 
-    /// <summary>A BF16 or F16 matrix already laid out in row groups (<see cref="Kernels.HalfRowGroups"/>) at <paramref name="data"/>.</summary>
-    internal static WeightMatrix InHalfGroups(byte* data, DType dtype, int rows, int cols) => new(data, dtype, rows, cols) { HalfGroups = true };
+    /// <summary>An F32, BF16 or F16 matrix already laid out in row groups (<see cref="Kernels.FloatRowGroups"/>) at <paramref name="data"/>.</summary>
+    internal static WeightMatrix InFloatGroups(byte* data, DType dtype, int rows, int cols) => new(data, dtype, rows, cols) { FloatGroups = true };
 
     /// <summary>Where row <paramref name="row"/> starts; plain types only.</summary>
     public byte* Row(int row) => DType.IsQuantized()
         ? throw new InvalidOperationException($"{DType} rows are interleaved in groups of 16 and have no address of their own; read them with WeightRows.ToFloat")
         : AmxTiles ? throw new InvalidOperationException("rows laid out in AMX tiles have no address of their own; read them with WeightRows.ToFloat")
-        : HalfGroups ? throw new InvalidOperationException("BF16/F16 rows laid out in row groups have no address of their own; read them with WeightRows.ToFloat")
+        : FloatGroups ? throw new InvalidOperationException("rows laid out in row groups have no address of their own; read them with WeightRows.ToFloat")
         : Data + (row * RowBytes);
 }

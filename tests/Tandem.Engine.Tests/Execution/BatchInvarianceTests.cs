@@ -7,25 +7,26 @@ namespace Tandem.Engine.Tests.Execution;
 /// <summary>DESIGN.md rule 3: at temperature 0 a request's tokens do not depend on its batch, on chunking or on arrival times.</summary>
 public class BatchInvarianceTests
 {
-    public static TheoryData<string> Models => new() { "stories260K", "tiny-gqa" };
+    /// <summary>The models, read in place or copied as <c>LocalModel</c> does (row groups on AVX-512).</summary>
+    public static TheoryData<string, bool> Models => new() { { "stories260K", false }, { "tiny-gqa", false }, { "stories260K", true }, { "tiny-gqa", true } };
 
     [Theory]
     [MemberData(nameof(Models))]
-    public async Task Eight_prompts_alone_and_together_give_identical_greedy_tokens(string model)
+    public async Task Eight_prompts_alone_and_together_give_identical_greedy_tokens(string model, bool rowGroups)
     {
         var directory = model == "stories260K" ? TestModels.Stories : TestModels.TinyGqa;
         var prompts = Prompts(8, directory == TestModels.TinyGqa ? 301 : 512);
         const int MaxTokens = 24;
 
         List<int>[] alone;
-        await using (var single = TestModels.Open(directory, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }))
+        await using (var single = TestModels.Open(directory, new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 1, Threads = 1 }, rowGroups: rowGroups))
         {
             alone = await AloneAsync(single, prompts, MaxTokens);
         }
 
         // Small max_num_tokens: long prompts are chunked and share steps with others' decoding.
         var options = new EngineOptions { KvCacheMemoryBytes = 8L << 20, MaxBatchSize = 8, MaxNumTokens = 7, Threads = 2 };
-        await using var batched = TestModels.Open(directory, options);
+        await using var batched = TestModels.Open(directory, options, rowGroups: rowGroups);
         var together = await AssertTogetherAsAloneAsync(batched, prompts, alone, MaxTokens, delayStepMs: 3);
         Assert.All(together, outcome => Assert.Equal(FinishReason.Length, outcome.Finish));
     }

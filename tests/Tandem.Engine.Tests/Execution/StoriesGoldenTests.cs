@@ -16,15 +16,18 @@ public class StoriesGoldenTests
 {
     private const string Prompt = "Once upon a time";
 
-    [Fact]
-    public async Task Greedy_continuation_reproduces_the_golden_text()
+    // rowGroups: weights copied as LocalModel does, F32 matrices in row groups on AVX-512, in their order.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Greedy_continuation_reproduces_the_golden_text(bool rowGroups)
     {
         var golden = File.ReadAllText(SharedData.Require("golden", "stories260K-greedy-256.txt"));
         var tokenizer = Tokenizer.Load(TestModels.Stories);
         var prompt = tokenizer.Encode(Prompt);
         var goldenTokens = tokenizer.Encode(golden, addSpecialTokens: false);
 
-        await using var h = TestModels.Open(TestModels.Stories);
+        await using var h = TestModels.Open(TestModels.Stories, rowGroups: rowGroups);
         var outcome = await h.RunAsync(new EngineRequest
         {
             Id = "golden",
@@ -39,8 +42,10 @@ public class StoriesGoldenTests
         await h.AssertPoolFullAsync();
     }
 
-    [Fact]
-    public void First_step_logits_match_the_reference_within_1e_4()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void First_step_logits_match_the_reference_within_1e_4(bool rowGroups)
     {
         using var doc = JsonDocument.Parse(File.ReadAllBytes(SharedData.Require("golden", "stories260K-greedy-64-with-logits.json")));
         var promptIds = doc.RootElement.GetProperty("prompt_ids_with_bos").EnumerateArray().Select(e => e.GetInt32()).ToArray();
@@ -48,7 +53,7 @@ public class StoriesGoldenTests
         var greedy = doc.RootElement.GetProperty("greedy_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
         Assert.Equal(promptIds, Tokenizer.Load(TestModels.Stories).Encode(Prompt));
-        var logits = FirstStepLogits(TestModels.Stories, promptIds);
+        var logits = FirstStepLogits(TestModels.Stories, promptIds, rowGroups);
         Assert.Equal(expected.Length, logits.Length);
         for (var i = 0; i < expected.Length; i++)
         {
@@ -58,13 +63,15 @@ public class StoriesGoldenTests
         Assert.Equal(greedy[0], Array.IndexOf(logits, logits.Max()));
     }
 
-    [Fact]
-    public async Task The_bf16_copy_gives_the_same_first_32_tokens()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_bf16_copy_gives_the_same_first_32_tokens(bool rowGroups)
     {
         var tokenizer = Tokenizer.Load(TestModels.Stories);
         var prompt = tokenizer.Encode(Prompt);
-        await using var f32 = TestModels.Open(TestModels.Stories);
-        await using var bf16 = TestModels.Open(TestModels.StoriesBf16);
+        await using var f32 = TestModels.Open(TestModels.Stories, rowGroups: rowGroups);
+        await using var bf16 = TestModels.Open(TestModels.StoriesBf16, rowGroups: rowGroups);
         var a = await f32.GreedyAsync(prompt, 32);
         var b = await bf16.GreedyAsync(prompt, 32);
         Assert.Equal(a.Tokens, b.Tokens);
@@ -83,10 +90,11 @@ public class StoriesGoldenTests
         Assert.Equal(a.Tokens, b.Tokens);
     }
 
-    private static float[] FirstStepLogits(string directory, int[] prompt)
+    private static float[] FirstStepLogits(string directory, int[] prompt, bool rowGroups)
     {
         var config = ModelConfigLoader.Load(directory);
-        using var weights = LlamaWeightsLoader.Load(directory, config);
+        var loaded = LlamaWeightsLoader.Load(directory, config);
+        using var weights = rowGroups ? ResidentCopy.Apply(loaded).Weights : loaded;
         using var threads = new KernelThreads(2);
         var layout = new KvCacheLayout(ModelFingerprint.Compute(directory), config.NumLayers, config.NumKvHeads, config.HeadDim, 16);
         using var cache = new PagedKvCache(layout, 4);

@@ -38,13 +38,19 @@ internal static class TestModels
     public static string TinyGqa => TinyDirectory.Value;
 
     /// <summary>An engine on the model; <paramref name="amxTiles"/>: BF16 matrices that fit on AMX tiles, as a server loads them.</summary>
-    public static EngineHarness Open(string directory, EngineOptions? options = null, TimeProvider? time = null, bool amxTiles = false)
+    // rowGroups: copy the float matrices as LocalModel does (ResidentCopy: into row groups on AVX-512).
+    public static EngineHarness Open(string directory, EngineOptions? options = null, TimeProvider? time = null, bool amxTiles = false, bool rowGroups = false)
     {
         var config = ModelConfigLoader.Load(directory);
         var weights = LlamaWeightsLoader.Load(directory, config);
         if (amxTiles)
         {
             (weights, _) = AmxPlacement.Apply(weights);
+        }
+
+        if (rowGroups)
+        {
+            (weights, _) = ResidentCopy.Apply(weights);
         }
 
         var engine = new InferenceEngine(

@@ -10,8 +10,8 @@ internal sealed unsafe class TestMatrix : IDisposable
     private readonly byte* _data;
     private readonly byte* _groups;
 
-    // halfGroups (BF16 only): Matrix is the row-major matrix packed into row groups (HalfRowGroups).
-    public TestMatrix(DType dtype, int rows, int cols, int seed, bool halfGroups = false)
+    // floatGroups (BF16 only): Matrix is the row-major matrix packed into row groups (FloatRowGroups).
+    public TestMatrix(DType dtype, int rows, int cols, int seed, bool floatGroups = false)
     {
         var random = new Random(seed);
         Values = new float[(long)rows * cols];
@@ -72,10 +72,10 @@ internal sealed unsafe class TestMatrix : IDisposable
         }
 
         Matrix = new WeightMatrix(_data, dtype, rows, cols);
-        if (halfGroups)
+        if (floatGroups)
         {
-            _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, HalfRowGroups.Bytes(rows, cols)), 64);
-            Matrix = HalfRowGroups.Pack(Matrix, _groups);
+            _groups = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, FloatRowGroups.Bytes(dtype, rows, cols)), 64);
+            Matrix = FloatRowGroups.Pack(Matrix, _groups);
         }
     }
 

@@ -3,8 +3,8 @@ using Tandem.Engine.Weights;
 
 namespace Tandem.Engine.Tests.Kernels;
 
-/// <summary>BF16 matrices in row groups: the layout reads back exactly, and every product follows its canonical order.</summary>
-public sealed class HalfRowGroupsTests : IDisposable
+/// <summary>F32, BF16 and F16 matrices in row groups: the layout reads back exactly, and every product follows its canonical order.</summary>
+public sealed class FloatRowGroupsTests : IDisposable
 {
     private readonly KernelThreads _one = new(1);
     private readonly KernelThreads _two = new(2);
@@ -20,13 +20,14 @@ public sealed class HalfRowGroupsTests : IDisposable
     [Theory]
     [InlineData(DType.BF16)]
     [InlineData(DType.F16)]
+    [InlineData(DType.F32)]
     public void Rows_read_back_exactly_whatever_the_shape(DType dtype)
     {
         foreach (var (rows, cols) in (ReadOnlySpan<(int, int)>)[(1, 1), (15, 7), (16, 32), (17, 33), (40, 256), (3, 2049)])
         {
-            using var w = new TestMatrix(dtype, rows, cols, seed: rows + cols, halfGroups: true);
-            Assert.True(w.Matrix.HalfGroups);
-            Assert.Equal(HalfRowGroups.Groups(rows) * 16L * ((cols + 1) / 2) * 4, w.Matrix.ByteCount);
+            using var w = new TestMatrix(dtype, rows, cols, seed: rows + cols, floatGroups: true);
+            Assert.True(w.Matrix.FloatGroups);
+            Assert.Equal(FloatRowGroups.Groups(rows) * 16L * ((cols + 1) / 2) * 2 * dtype.RowBytes(1), w.Matrix.ByteCount);
             var row = new float[cols];
             for (var r = 0; r < rows; r++)
             {
@@ -37,13 +38,13 @@ public sealed class HalfRowGroupsTests : IDisposable
     }
 
     [Fact]
-    public unsafe void Only_row_major_bf16_and_f16_are_packed_and_groups_have_no_row_address()
+    public unsafe void Only_row_major_float_types_are_packed_and_groups_have_no_row_address()
     {
-        using var f32 = new TestMatrix(DType.F32, 16, 8, seed: 1);
-        using var grouped = new TestMatrix(DType.BF16, 16, 8, seed: 1, halfGroups: true);
+        using var q8 = new TestMatrix(DType.Q8_0, 16, 32, seed: 1);
+        using var grouped = new TestMatrix(DType.BF16, 16, 8, seed: 1, floatGroups: true);
         var destination = stackalloc byte[1024];
-        Assert.Contains("F32", Assert.Throws<ArgumentException>(() => HalfRowGroups.Pack(f32.Matrix, destination)).Message, StringComparison.Ordinal);
-        Assert.Contains("row groups", Assert.Throws<ArgumentException>(() => HalfRowGroups.Pack(grouped.Matrix, destination)).Message, StringComparison.Ordinal);
+        Assert.Contains("Q8_0", Assert.Throws<ArgumentException>(() => FloatRowGroups.Pack(q8.Matrix, destination)).Message, StringComparison.Ordinal);
+        Assert.Contains("row groups", Assert.Throws<ArgumentException>(() => FloatRowGroups.Pack(grouped.Matrix, destination)).Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => grouped.Matrix.Row(0));
         Assert.False(grouped.Matrix.FitsAmxTiles);
     }
@@ -56,6 +57,7 @@ public sealed class HalfRowGroupsTests : IDisposable
     [Theory]
     [InlineData(DType.BF16)]
     [InlineData(DType.F16)]
+    [InlineData(DType.F32)]
     public void Every_length_equals_the_canonical_order_bit_for_bit(DType dtype)
     {
         var random = new Random(7);
@@ -63,7 +65,7 @@ public sealed class HalfRowGroupsTests : IDisposable
         {
             foreach (var cols in Enumerable.Range(0, 257).Concat([1061, 2048, 2100]))
             {
-                using var w = new TestMatrix(dtype, rows, cols, seed: cols, halfGroups: true);
+                using var w = new TestMatrix(dtype, rows, cols, seed: cols, floatGroups: true);
                 var x = TestMatrix.RandomVector(n * cols, random);
                 var y = new float[n * rows];
                 MatMul.Compute(w.Matrix, x, n, y, threads);
@@ -71,7 +73,7 @@ public sealed class HalfRowGroupsTests : IDisposable
                 {
                     for (var r = 0; r < rows; r++)
                     {
-                        var expected = HalfRowGroups.Scalar(w.Matrix, r, x.AsSpan(t * cols, cols));
+                        var expected = FloatRowGroups.Scalar(w.Matrix, r, x.AsSpan(t * cols, cols));
                         var actual = y[(t * rows) + r];
                         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"rows {rows} cols {cols} n {n} t {t} r {r}: {actual} vs {expected}");
                         var (sum, magnitude) = w.DoubleDot(r, x, t);
@@ -89,10 +91,12 @@ public sealed class HalfRowGroupsTests : IDisposable
     [InlineData(DType.BF16, 128, 5632)]
     [InlineData(DType.F16, 37, 300)]
     [InlineData(DType.F16, 128, 5632)]
+    [InlineData(DType.F32, 37, 300)]
+    [InlineData(DType.F32, 64, 2048)]
     public void A_token_gets_the_same_bits_alone_and_in_any_batch_on_any_thread_count(DType dtype, int rows, int cols)
     {
         var random = new Random(3);
-        using var w = new TestMatrix(dtype, rows, cols, seed: 4, halfGroups: true);
+        using var w = new TestMatrix(dtype, rows, cols, seed: 4, floatGroups: true);
         var token = TestMatrix.RandomVector(cols, random);
         var alone = new float[rows];
         MatMul.Compute(w.Matrix, token, 1, alone, _one);
@@ -131,10 +135,10 @@ public sealed class HalfRowGroupsTests : IDisposable
         fixed (ushort* data = stored)
         {
             var rowMajor = new WeightMatrix((byte*)data, DType.F16, rows, cols);
-            var groups = new byte[HalfRowGroups.Bytes(rows, cols)];
+            var groups = new byte[FloatRowGroups.Bytes(DType.F16, rows, cols)];
             fixed (byte* destination = groups)
             {
-                var matrix = HalfRowGroups.Pack(rowMajor, destination);
+                var matrix = FloatRowGroups.Pack(rowMajor, destination);
                 var row = new float[cols];
                 for (var r = 0; r < rows; r++)
                 {
@@ -166,10 +170,10 @@ public sealed class HalfRowGroupsTests : IDisposable
         fixed (ushort* data = patterns)
         {
             var rowMajor = new WeightMatrix((byte*)data, DType.F16, patterns.Length, 1);
-            var groups = new byte[HalfRowGroups.Bytes(patterns.Length, 1)];
+            var groups = new byte[FloatRowGroups.Bytes(DType.F16, patterns.Length, 1)];
             fixed (byte* destination = groups)
             {
-                var matrix = HalfRowGroups.Pack(rowMajor, destination);
+                var matrix = FloatRowGroups.Pack(rowMajor, destination);
                 foreach (var n in (int[])[1, 4, 8, 16, 17])
                 {
                     var x = Enumerable.Repeat(1f, n).ToArray();

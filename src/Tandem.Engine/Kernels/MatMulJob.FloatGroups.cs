@@ -4,19 +4,19 @@ using Tandem.Engine.Weights;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// BF16 and F16 matrices in row groups (<see cref="HalfRowGroups"/>): x packed column-major per token tile
+/// F32, BF16 and F16 matrices in row groups (<see cref="FloatRowGroups"/>): x packed column-major per token tile
 /// (tiles of 16, 8, 4 and 2 tokens, then a single token), threads split the groups, and each thread
 /// takes its groups a block at a time (~192 KiB, at least 4 groups, L2-resident), running every
 /// token tile over the block before the next block: the weights come from memory once.
 /// </summary>
 internal sealed unsafe partial class MatMulJob
 {
-    private readonly Action<int, int> _runHalfGroups;
+    private readonly Action<int, int> _runFloatGroups;
     private readonly Action<int, int> _packTokenTiles;
 
-    private void RunOnHalfGroups(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
+    private void RunOnFloatGroups(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool reuse)
     {
-        _x = _packed.Ensure((long)n * 2 * HalfRowGroups.Pairs(w.Cols));
+        _x = _packed.Ensure((long)n * 2 * FloatRowGroups.Pairs(w.Cols));
         fixed (float* source = x)
         fixed (float* output = y)
         {
@@ -28,16 +28,16 @@ internal sealed unsafe partial class MatMulJob
             {
                 if (!reuse && n < 4)
                 {
-                    PackTokenTiles(0, HalfRowGroups.Pairs(w.Cols));
+                    PackTokenTiles(0, FloatRowGroups.Pairs(w.Cols));
                 }
                 else if (!reuse)
                 {
                     // Threads split the column pairs: a batch-16 step packs x 88 times, ~2 % of it on one thread.
-                    threads.For(HalfRowGroups.Pairs(w.Cols), 256, _packTokenTiles);
+                    threads.For(FloatRowGroups.Pairs(w.Cols), 256, _packTokenTiles);
                 }
 
                 // Chunks of whole 4-group runs: the one-token kernel streams four groups at a time.
-                threads.For(HalfRowGroups.Groups(w.Rows), 4, _runHalfGroups);
+                threads.For(FloatRowGroups.Groups(w.Rows), 4, _runFloatGroups);
             }
             finally
             {
@@ -58,7 +58,7 @@ internal sealed unsafe partial class MatMulJob
     private void PackTokenTiles(int start, int end)
     {
         var cols = _w.Cols;
-        var columns = 2 * HalfRowGroups.Pairs(cols);
+        var columns = 2 * FloatRowGroups.Pairs(cols);
         var last = Math.Min(cols, 2 * end);
         for (var t0 = 0; t0 < _n;)
         {
@@ -82,29 +82,33 @@ internal sealed unsafe partial class MatMulJob
         }
     }
 
-    private void RunHalfGroups(int start, int end)
+    private void RunFloatGroups(int start, int end)
     {
-        if (_w.DType == DType.F16)
+        switch (_w.DType)
         {
-            RunHalfGroups<F16Pairs>(start, end);
-        }
-        else
-        {
-            RunHalfGroups<Bf16Pairs>(start, end);
+            case DType.F16:
+                RunFloatGroups<F16Pairs>(start, end);
+                break;
+            case DType.F32:
+                RunFloatGroups<F32Pairs>(start, end);
+                break;
+            default:
+                RunFloatGroups<Bf16Pairs>(start, end);
+                break;
         }
     }
 
-    private void RunHalfGroups<T>(int start, int end)
-        where T : IHalfPairs
+    private void RunFloatGroups<T>(int start, int end)
+        where T : IPairDecoder
     {
-        var pairs = HalfRowGroups.Pairs(_w.Cols);
+        var pairs = FloatRowGroups.Pairs(_w.Cols);
         var columns = 2 * pairs;
-        var groupBytes = HalfRowGroups.GroupBytes(_w.Cols);
-        var fullGroups = _w.Rows / HalfRowGroups.GroupRows;
+        var groupBytes = FloatRowGroups.GroupBytes(_w.DType, _w.Cols);
+        var fullGroups = _w.Rows / FloatRowGroups.GroupRows;
         nint yStride = _w.Rows;
         if (!Avx512F.IsSupported)
         {
-            RunHalfGroupsScalar(start, end, columns);
+            RunFloatGroupsScalar(start, end, columns);
             return;
         }
 
@@ -120,24 +124,24 @@ internal sealed unsafe partial class MatMulJob
                 for (var g = g0; g < g1;)
                 {
                     var w = _w.Data + (g * groupBytes);
-                    var y = _y + (t0 * yStride) + (g * HalfRowGroups.GroupRows);
+                    var y = _y + (t0 * yStride) + (g * FloatRowGroups.GroupRows);
                     if (tokens == 1 && g + 4 <= Math.Min(g1, fullGroups))
                     {
-                        HalfGroupTiles.OneToken4<T>(w, (nint)groupBytes, pairs, x, y);
+                        FloatGroupTiles.OneToken4<T>(w, (nint)groupBytes, pairs, x, y);
                         g += 4;
                         continue;
                     }
 
                     if (tokens == 2 && g + 4 <= Math.Min(g1, fullGroups))
                     {
-                        HalfGroupTiles.Tokens2Quad<T>(w, (nint)groupBytes, pairs, x, y, yStride);
+                        FloatGroupTiles.Tokens2Quad<T>(w, (nint)groupBytes, pairs, x, y, yStride);
                         g += 4;
                         continue;
                     }
 
                     if (tokens == 4 && g + 2 <= Math.Min(g1, fullGroups))
                     {
-                        HalfGroupTiles.Tokens4Pair<T>(w, (nint)groupBytes, pairs, x, y, yStride);
+                        FloatGroupTiles.Tokens4Pair<T>(w, (nint)groupBytes, pairs, x, y, yStride);
                         g += 2;
                         continue;
                     }
@@ -148,25 +152,25 @@ internal sealed unsafe partial class MatMulJob
                     switch (tokens)
                     {
                         case 16:
-                            HalfGroupTiles.Tokens16<T>(w, pairs, x, target, stride);
+                            FloatGroupTiles.Tokens16<T>(w, pairs, x, target, stride);
                             break;
                         case 8:
-                            HalfGroupTiles.Tokens8<T>(w, pairs, x, target, stride);
+                            FloatGroupTiles.Tokens8<T>(w, pairs, x, target, stride);
                             break;
                         case 4:
-                            HalfGroupTiles.Tokens4<T>(w, pairs, x, target, stride);
+                            FloatGroupTiles.Tokens4<T>(w, pairs, x, target, stride);
                             break;
                         case 2:
-                            HalfGroupTiles.Tokens2<T>(w, pairs, x, target, stride);
+                            FloatGroupTiles.Tokens2<T>(w, pairs, x, target, stride);
                             break;
                         default:
-                            HalfGroupTiles.OneToken1<T>(w, pairs, x, target);
+                            FloatGroupTiles.OneToken1<T>(w, pairs, x, target);
                             break;
                     }
 
                     if (!full)
                     {
-                        var rows = _w.Rows - (g * HalfRowGroups.GroupRows);
+                        var rows = _w.Rows - (g * FloatRowGroups.GroupRows);
                         for (var i = 0; i < tokens; i++)
                         {
                             new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
@@ -182,9 +186,9 @@ internal sealed unsafe partial class MatMulJob
     }
 
     /// <summary>Without AVX-512: the canonical order one (row, token) at a time.</summary>
-    private void RunHalfGroupsScalar(int start, int end, int columns)
+    private void RunFloatGroupsScalar(int start, int end, int columns)
     {
-        var lastRow = Math.Min(_w.Rows, end * HalfRowGroups.GroupRows);
+        var lastRow = Math.Min(_w.Rows, end * FloatRowGroups.GroupRows);
         for (var t0 = 0; t0 < _n;)
         {
             var tokens = TileTokens(_n - t0);
@@ -196,9 +200,9 @@ internal sealed unsafe partial class MatMulJob
                     column[k] = _x[((long)t0 * columns) + (k * tokens) + i];
                 }
 
-                for (var r = start * HalfRowGroups.GroupRows; r < lastRow; r++)
+                for (var r = start * FloatRowGroups.GroupRows; r < lastRow; r++)
                 {
-                    _y[((long)(t0 + i) * _w.Rows) + r] = HalfRowGroups.Scalar(_w, r, column);
+                    _y[((long)(t0 + i) * _w.Rows) + r] = FloatRowGroups.Scalar(_w, r, column);
                 }
             }
 

@@ -5,10 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// Outer-product kernels over one group of 16 BF16 or F16 rows (<see cref="HalfRowGroups"/>): each
-/// 64-byte line gives the 16 rows' values of two columns in two vectors (an <see cref="IHalfPairs"/>
+/// Outer-product kernels over one group of 16 BF16 or F16 rows (<see cref="FloatRowGroups"/>): each
+/// 64-byte line gives the 16 rows' values of two columns in two vectors (an <see cref="IPairDecoder"/>
 /// decodes it), and each token's x value of that column is broadcast against them, so a lane is a row and one accumulator per token holds 16
-/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="HalfRowGroups"/>
+/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="FloatRowGroups"/>
 /// (<c>acc = fma(even, x[2j], acc)</c>, then <c>fma(odd, x[2j + 1], acc)</c>), so any mix of them
 /// gives the same bits. The weights are decoded once per line for all the tile's tokens.
 /// </summary>
@@ -18,29 +18,26 @@ namespace Tandem.Engine.Kernels;
 /// horizontal sums, and the group's weights stream in order. One thread, TinyLlama shapes, BF16 ×
 /// 16 tokens: ~190–200 GFLOP/s with weights from memory against 126–143 for the 4×4 dot-product
 /// tile over row-major rows (docs/engine.md, "BF16 and F16 in row groups").
-/// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="HalfRowGroups.Pairs"/>),
+/// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="FloatRowGroups.Pairs"/>),
 /// <c>y</c> = the output of (the group's first row, the first token).
 /// </remarks>
 [SkipLocalsInit]
-internal static unsafe class HalfGroupTiles
+internal static unsafe class FloatGroupTiles
 {
-    /// <summary>How far ahead each stream prefetches: 64 lines, about a DRAM latency of work at 16 tokens.</summary>
+    /// <summary>How far ahead each stream prefetches: 64 BF16/F16 lines, about a DRAM latency of work at 16 tokens (F32: 32 lines; 64 measured no better).</summary>
     private const int PrefetchBytes = 4096;
 
     /// <summary>16 tokens: x holds them column-major (<c>x[k * 16 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens16<T>(byte* w, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         Vector512<float> acc8 = default, acc9 = default, acc10 = default, acc11 = default, acc12 = default, acc13 = default, acc14 = default, acc15 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w + PrefetchBytes);
-            }
+            Prefetch<T>(w);
 
             T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
@@ -75,7 +72,7 @@ internal static unsafe class HalfGroupTiles
             acc13 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[29]), acc13);
             acc14 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[30]), acc14);
             acc15 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[31]), acc15);
-            w += HalfRowGroups.LineBytes;
+            w += T.LineBytes;
             q += 32;
         }
 
@@ -100,16 +97,13 @@ internal static unsafe class HalfGroupTiles
     /// <summary>8 tokens: x holds them column-major (<c>x[k * 8 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens8<T>(byte* w, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w + PrefetchBytes);
-            }
+            Prefetch<T>(w);
 
             T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
@@ -128,7 +122,7 @@ internal static unsafe class HalfGroupTiles
             acc5 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[13]), acc5);
             acc6 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[14]), acc6);
             acc7 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[15]), acc7);
-            w += HalfRowGroups.LineBytes;
+            w += T.LineBytes;
             q += 16;
         }
 
@@ -145,16 +139,13 @@ internal static unsafe class HalfGroupTiles
     /// <summary>4 tokens: x holds them column-major (<c>x[k * 4 + t]</c>), y[t * yStride + lane] gets row lane of the group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens4<T>(byte* w, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w + PrefetchBytes);
-            }
+            Prefetch<T>(w);
 
             T.Decode(w, out var a, out var b);
             acc0 = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc0);
@@ -165,7 +156,7 @@ internal static unsafe class HalfGroupTiles
             acc1 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[5]), acc1);
             acc2 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[6]), acc2);
             acc3 = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[7]), acc3);
-            w += HalfRowGroups.LineBytes;
+            w += T.LineBytes;
             q += 8;
         }
 
@@ -181,7 +172,7 @@ internal static unsafe class HalfGroupTiles
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens4Pair<T>(byte* w, nint groupBytes, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         byte* w0 = w, w1 = w + groupBytes;
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -189,11 +180,8 @@ internal static unsafe class HalfGroupTiles
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w0 + PrefetchBytes);
-                Sse.Prefetch0(w1 + PrefetchBytes);
-            }
+            Prefetch<T>(w0);
+            Prefetch<T>(w1);
 
             T.Decode(w0, out var a, out var b);
             T.Decode(w1, out var c, out var d);
@@ -221,8 +209,8 @@ internal static unsafe class HalfGroupTiles
             var o3 = Vector512.Create(q[7]);
             acc3 = Avx512F.FusedMultiplyAdd(b, o3, acc3);
             acc7 = Avx512F.FusedMultiplyAdd(d, o3, acc7);
-            w0 += HalfRowGroups.LineBytes;
-            w1 += HalfRowGroups.LineBytes;
+            w0 += T.LineBytes;
+            w1 += T.LineBytes;
             q += 8;
         }
 
@@ -239,20 +227,17 @@ internal static unsafe class HalfGroupTiles
     /// <summary>2 tokens over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, eight chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens2Quad<T>(byte* w, nint groupBytes, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         byte* w0 = w, w1 = w + groupBytes, w2 = w + (2 * groupBytes), w3 = w + (3 * groupBytes);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default, acc4 = default, acc5 = default, acc6 = default, acc7 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w0 + PrefetchBytes);
-                Sse.Prefetch0(w1 + PrefetchBytes);
-                Sse.Prefetch0(w2 + PrefetchBytes);
-                Sse.Prefetch0(w3 + PrefetchBytes);
-            }
+            Prefetch<T>(w0);
+            Prefetch<T>(w1);
+            Prefetch<T>(w2);
+            Prefetch<T>(w3);
 
             var e0 = Vector512.Create(q[0]);
             var e1 = Vector512.Create(q[1]);
@@ -278,7 +263,7 @@ internal static unsafe class HalfGroupTiles
             acc7 = Avx512F.FusedMultiplyAdd(a, e1, acc7);
             acc6 = Avx512F.FusedMultiplyAdd(b, o0, acc6);
             acc7 = Avx512F.FusedMultiplyAdd(b, o1, acc7);
-            w0 += HalfRowGroups.LineBytes; w1 += HalfRowGroups.LineBytes; w2 += HalfRowGroups.LineBytes; w3 += HalfRowGroups.LineBytes;
+            w0 += T.LineBytes; w1 += T.LineBytes; w2 += T.LineBytes; w3 += T.LineBytes;
             q += 4;
         }
 
@@ -295,17 +280,14 @@ internal static unsafe class HalfGroupTiles
     /// <summary>2 tokens over one group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tokens2<T>(byte* w, int pairs, float* x, float* y, nint yStride)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         var w0 = w;
         Vector512<float> acc0 = default, acc1 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w0 + PrefetchBytes);
-            }
+            Prefetch<T>(w0);
 
             var e0 = Vector512.Create(q[0]);
             var e1 = Vector512.Create(q[1]);
@@ -316,7 +298,7 @@ internal static unsafe class HalfGroupTiles
             acc1 = Avx512F.FusedMultiplyAdd(a, e1, acc1);
             acc0 = Avx512F.FusedMultiplyAdd(b, o0, acc0);
             acc1 = Avx512F.FusedMultiplyAdd(b, o1, acc1);
-            w0 += HalfRowGroups.LineBytes;
+            w0 += T.LineBytes;
             q += 4;
         }
 
@@ -327,20 +309,17 @@ internal static unsafe class HalfGroupTiles
     /// <summary>One token over four consecutive groups (<paramref name="groupBytes"/> apart): four streams, four chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OneToken4<T>(byte* w, nint groupBytes, int pairs, float* x, float* y)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         byte* w0 = w, w1 = w + groupBytes, w2 = w + (2 * groupBytes), w3 = w + (3 * groupBytes);
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w0 + PrefetchBytes);
-                Sse.Prefetch0(w1 + PrefetchBytes);
-                Sse.Prefetch0(w2 + PrefetchBytes);
-                Sse.Prefetch0(w3 + PrefetchBytes);
-            }
+            Prefetch<T>(w0);
+            Prefetch<T>(w1);
+            Prefetch<T>(w2);
+            Prefetch<T>(w3);
 
             var xe = Vector512.Create(q[0]);
             var xo = Vector512.Create(q[1]);
@@ -356,7 +335,7 @@ internal static unsafe class HalfGroupTiles
             T.Decode(w3, out a, out b);
             acc3 = Avx512F.FusedMultiplyAdd(a, xe, acc3);
             acc3 = Avx512F.FusedMultiplyAdd(b, xo, acc3);
-            w0 += HalfRowGroups.LineBytes; w1 += HalfRowGroups.LineBytes; w2 += HalfRowGroups.LineBytes; w3 += HalfRowGroups.LineBytes;
+            w0 += T.LineBytes; w1 += T.LineBytes; w2 += T.LineBytes; w3 += T.LineBytes;
             q += 2;
         }
 
@@ -369,24 +348,36 @@ internal static unsafe class HalfGroupTiles
     /// <summary>One token over one group.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OneToken1<T>(byte* w, int pairs, float* x, float* y)
-        where T : IHalfPairs
+        where T : IPairDecoder
     {
         var acc = Vector512<float>.Zero;
         var q = x;
         for (var j = 0; j < pairs; j++)
         {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(w + PrefetchBytes);
-            }
+            Prefetch<T>(w);
 
             T.Decode(w, out var a, out var b);
             acc = Avx512F.FusedMultiplyAdd(a, Vector512.Create(q[0]), acc);
             acc = Avx512F.FusedMultiplyAdd(b, Vector512.Create(q[1]), acc);
-            w += HalfRowGroups.LineBytes;
+            w += T.LineBytes;
             q += 2;
         }
 
         acc.Store(y);
+    }
+
+    /// <summary>The line <see cref="PrefetchBytes"/> ahead of <paramref name="line"/>, all of it (F32 lines are two cache lines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch<T>(byte* line)
+        where T : IPairDecoder
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(line + PrefetchBytes);
+            if (T.LineBytes > 64)
+            {
+                Sse.Prefetch0(line + PrefetchBytes + 64);
+            }
+        }
     }
 }
