@@ -5,19 +5,19 @@ using System.Runtime.Intrinsics.X86;
 namespace Tandem.Engine.Kernels;
 
 /// <summary>
-/// Outer-product kernels over one group of 16 BF16 or F16 rows (<see cref="FloatRowGroups"/>): each
-/// 64-byte line gives the 16 rows' values of two columns in two vectors (an <see cref="IPairDecoder"/>
-/// decodes it), and each token's x value of that column is broadcast against them, so a lane is a row and one accumulator per token holds 16
-/// rows. Every kernel runs, for each (row, token), the canonical order of <see cref="FloatRowGroups"/>
+/// Outer-product kernels over one group of 16 F32, BF16 or F16 rows (<see cref="FloatRowGroups"/>):
+/// each line gives the 16 rows' values of two columns in two vectors (an <see cref="IPairDecoder"/>
+/// decodes it), and each token's x value of that column is broadcast against them, so a lane is a
+/// row and one accumulator per token holds 16 rows. Every kernel runs, for each (row, token), the canonical order of <see cref="FloatRowGroups"/>
 /// (<c>acc = fma(even, x[2j], acc)</c>, then <c>fma(odd, x[2j + 1], acc)</c>), so any mix of them
 /// gives the same bits. The weights are decoded once per line for all the tile's tokens.
 /// </summary>
 /// <remarks>
 /// Why this shape: with 16 tokens a line feeds 32 FMAs for one load and its decoding (BF16: two
-/// integer ops; F16: a dozen integer ops and two multiplies, spare capacity beside the FMAs), no
+/// integer ops; F16: a dozen integer ops and two multiplies, spare capacity beside the FMAs; F32: two loads), no
 /// horizontal sums, and the group's weights stream in order. One thread, TinyLlama shapes, BF16 ×
 /// 16 tokens: ~190–200 GFLOP/s with weights from memory against 126–143 for the 4×4 dot-product
-/// tile over row-major rows (docs/engine.md, "BF16 and F16 in row groups").
+/// tile over row-major rows (docs/engine.md, "Float types in row groups").
 /// Arguments: <c>w</c> = the group's first line, <c>pairs</c> = lines (<see cref="FloatRowGroups.Pairs"/>),
 /// <c>y</c> = the output of (the group's first row, the first token).
 /// </remarks>

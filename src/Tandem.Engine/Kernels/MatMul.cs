@@ -18,7 +18,7 @@ namespace Tandem.Engine.Kernels;
 ///              (leftover tokens: Tile8x1 / Tile4x1 over all of Cols; leftover rows: Tile1x1)
 ///   n &lt; 4: Tile8x1 (Tile4x1 for 4 rows left) streams each thread's rows once, with software prefetch
 /// </code>
-/// BF16 and F16 weights loaded by the engine on AVX-512 are held in groups of 16 rows with column pairs
+/// F32, BF16 and F16 weights loaded by the engine on AVX-512 are held in groups of 16 rows with column pairs
 /// interleaved (<see cref="FloatRowGroups"/>): outer-product tiles of 16, 8, 4, 2 or 1 token
 /// (<see cref="FloatGroupTiles"/>, <c>MatMulJob.FloatGroups.cs</c>), in their own canonical order.
 /// Q8_0 and Q4_0 weights are held in groups of 16 interleaved rows (<see cref="QuantizedRowGroups"/>):
