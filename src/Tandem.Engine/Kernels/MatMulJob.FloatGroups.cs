@@ -117,6 +117,9 @@ internal sealed unsafe partial class MatMulJob
         for (var g0 = start; g0 < end; g0 += blockGroups)
         {
             var g1 = Math.Min(end, g0 + blockGroups);
+
+            // The multi-group kernels take whole groups only (none of them padding).
+            var wholeEnd = Math.Min(g1, fullGroups);
             for (var t0 = 0; t0 < _n;)
             {
                 var tokens = TileTokens(_n - t0);
@@ -125,21 +128,21 @@ internal sealed unsafe partial class MatMulJob
                 {
                     var w = _w.Data + (g * groupBytes);
                     var y = _y + (t0 * yStride) + (g * FloatRowGroups.GroupRows);
-                    if (tokens == 1 && g + 4 <= Math.Min(g1, fullGroups))
+                    if (tokens == 1 && g + 4 <= wholeEnd)
                     {
                         FloatGroupTiles.OneToken4<T>(w, (nint)groupBytes, pairs, x, y);
                         g += 4;
                         continue;
                     }
 
-                    if (tokens == 2 && g + 4 <= Math.Min(g1, fullGroups))
+                    if (tokens == 2 && g + 4 <= wholeEnd)
                     {
                         FloatGroupTiles.Tokens2Quad<T>(w, (nint)groupBytes, pairs, x, y, yStride);
                         g += 4;
                         continue;
                     }
 
-                    if (tokens == 4 && g + 2 <= Math.Min(g1, fullGroups))
+                    if (tokens == 4 && g + 2 <= wholeEnd)
                     {
                         FloatGroupTiles.Tokens4Pair<T>(w, (nint)groupBytes, pairs, x, y, yStride);
                         g += 2;

@@ -34,6 +34,7 @@ public static unsafe class ResidentCopy
 
         var owner = new NativeBuffers(weights);
         var bytes = 0L;
+        var grouped = UseFloatGroups;
         WeightMatrix Copy(WeightMatrix m, string _)
         {
             if (!IsInPlace(m))
@@ -41,7 +42,6 @@ public static unsafe class ResidentCopy
                 return m;
             }
 
-            var grouped = FloatRowGroups.Holds(m.DType) && UseFloatGroups;
             var size = grouped ? FloatRowGroups.Bytes(m.DType, m.Rows, m.Cols) : m.ByteCount;
             var destination = owner.Allocate(size, HugePage);
             PageRelease.PreferHugePages(destination, size);
@@ -65,7 +65,7 @@ public static unsafe class ResidentCopy
         try
         {
             var copied = weights.WithMatrices(Copy, owner);
-            var layout = UseFloatGroups ? ", into 16-row groups for the AVX-512 outer-product kernels" : $", row-major ({FloatGroupsReason})";
+            var layout = grouped ? ", into 16-row groups for the AVX-512 outer-product kernels" : $", row-major ({FloatGroupsReason})";
             return (copied, FormattableString.Invariant($"{inPlace.Count} {string.Join("/", inPlace.Select(m => m.DType.Name()).Distinct())} matrices ({bytes / 1e9:0.00} GB) copied from the file mapping onto huge pages{layout}"));
         }
         catch
