@@ -19,6 +19,9 @@ internal unsafe interface IChunkDecoder
 
     static abstract void Decode(byte* chunk, out Vector512<float> a, out Vector512<float> b);
 
+    /// <summary>As <see cref="Decode"/> in 256-bit halves: a0/b0 = lanes 0–7 of A/B, a1/b1 = lanes 8–15 (AVX2).</summary>
+    static abstract void Decode256(byte* chunk, out Vector256<float> a0, out Vector256<float> a1, out Vector256<float> b0, out Vector256<float> b1);
+
     static abstract float ScalarA(byte* chunk, int lane);
 
     static abstract float ScalarB(byte* chunk, int lane);
@@ -42,6 +45,15 @@ internal readonly unsafe struct F32Chunks : IChunkDecoder
     {
         a = Vector512.Load((float*)chunk);
         b = Vector512.Load((float*)chunk + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode256(byte* chunk, out Vector256<float> a0, out Vector256<float> a1, out Vector256<float> b0, out Vector256<float> b1)
+    {
+        a0 = Vector256.Load((float*)chunk);
+        a1 = Vector256.Load((float*)chunk + 8);
+        b0 = Vector256.Load((float*)chunk + 16);
+        b1 = Vector256.Load((float*)chunk + 24);
     }
 
     public static float ScalarA(byte* chunk, int lane) => ((float*)chunk)[lane];
@@ -78,6 +90,18 @@ internal readonly unsafe struct BF16Chunks : IChunkDecoder
         b = (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode256(byte* chunk, out Vector256<float> a0, out Vector256<float> a1, out Vector256<float> b0, out Vector256<float> b1)
+    {
+        var pairs0 = Vector256.Load((uint*)chunk);
+        var pairs1 = Vector256.Load((uint*)chunk + 8);
+        var high = Vector256.Create(0xFFFF_0000u);
+        a0 = (pairs0 << 16).AsSingle();
+        b0 = (pairs0 & high).AsSingle();
+        a1 = (pairs1 << 16).AsSingle();
+        b1 = (pairs1 & high).AsSingle();
+    }
+
     public static float ScalarA(byte* chunk, int lane) => BFloat16.ToSingle(((ushort*)chunk)[2 * lane]);
 
     public static float ScalarB(byte* chunk, int lane) => BFloat16.ToSingle(((ushort*)chunk)[(2 * lane) + 1]);
@@ -92,6 +116,21 @@ internal readonly unsafe struct BF16Chunks : IChunkDecoder
             var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
             Avx512F.Store(packed, Avx512F.PermuteVar16x32x2(lo, even, hi));
             Avx512F.Store(packed + 16, Avx512F.PermuteVar16x32x2(lo, odd, hi));
+            return;
+        }
+
+        if (Avx2.IsSupported)
+        {
+            // Each 8-float load permuted to (evens | odds) by 128-bit half; halves of two loads then pair up.
+            var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            var v0 = Avx2.PermuteVar8x32(Avx.LoadVector256(x), split);
+            var v1 = Avx2.PermuteVar8x32(Avx.LoadVector256(x + 8), split);
+            var v2 = Avx2.PermuteVar8x32(Avx.LoadVector256(x + 16), split);
+            var v3 = Avx2.PermuteVar8x32(Avx.LoadVector256(x + 24), split);
+            Avx.Store(packed, Avx.Permute2x128(v0, v1, 0x20));
+            Avx.Store(packed + 8, Avx.Permute2x128(v2, v3, 0x20));
+            Avx.Store(packed + 16, Avx.Permute2x128(v0, v1, 0x31));
+            Avx.Store(packed + 24, Avx.Permute2x128(v2, v3, 0x31));
             return;
         }
 

@@ -42,7 +42,11 @@ public static class MatMul
     /// Q, K and V projections of one input): the x this thread packed then is used again when this
     /// matrix packs x the same way. The caller vouches for the values; the rest is checked.
     /// </param>
-    public static void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
+    public static void Compute(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false) =>
+        ComputeOn(FloatVectorWidth.Auto, w, x, n, y, threads, xUnchanged);
+
+    /// <summary>As the public overload, with the row-major float products on <paramref name="width"/>'s tiles (tests run every width).</summary>
+    internal static void ComputeOn(FloatVectorWidth width, in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
     {
         ArgumentNullException.ThrowIfNull(threads);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -62,6 +66,6 @@ public static class MatMul
         }
 
         var job = t_job ??= new MatMulJob();
-        job.Run(w, x, n, y, threads, xUnchanged);
+        job.Run(w, x, n, y, threads, xUnchanged, width);
     }
 }

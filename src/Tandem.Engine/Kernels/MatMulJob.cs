@@ -16,6 +16,9 @@ internal sealed unsafe partial class MatMulJob
     /// <summary>Chunks (of 32) per slice of the reduction axis in the multi-token loop: 32 KiB of x per 4 tokens.</summary>
     private const int SliceChunks = 64;
 
+    /// <summary>As <see cref="SliceChunks"/> for the AVX2 tiles: 16 KiB of x per 4 tokens, half of Zen 3's L1.</summary>
+    private const int SliceChunks256 = 32;
+
     [ThreadStatic]
     private static PinnedFloats? t_widened;
 
@@ -31,6 +34,7 @@ internal sealed unsafe partial class MatMulJob
     private float* _x;
     private nint _xStride;
     private float* _y;
+    private FloatVectorWidth _width;
 
     public MatMulJob()
     {
@@ -45,8 +49,9 @@ internal sealed unsafe partial class MatMulJob
         _packTokenTiles = PackTokenTiles;
     }
 
-    public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false)
+    public void Run(in WeightMatrix w, ReadOnlySpan<float> x, int n, Span<float> y, KernelThreads threads, bool xUnchanged = false, FloatVectorWidth width = FloatVectorWidth.Auto)
     {
+        _width = FloatVectorWidths.Resolve(width);
         var packed = Packed.Of(w, x, n);
         var reuse = xUnchanged && packed == _packedX;
 
@@ -206,7 +211,13 @@ internal sealed unsafe partial class MatMulJob
     {
         nint yStride = _w.Rows;
         var y = _y + row0;
-        if (!Vector512.IsHardwareAccelerated)
+        if (_width == FloatVectorWidth.Vector256)
+        {
+            Block256<T>(w, stride, cols, y, yStride, rows, next, nextBytes);
+            return;
+        }
+
+        if (_width == FloatVectorWidth.Scalar)
         {
             for (var t = 0; t < _n; t++)
             {
@@ -257,6 +268,42 @@ internal sealed unsafe partial class MatMulJob
             for (var t = 0; t < _n; t++)
             {
                 y[(t * yStride) + i] = DotTiles.Tile1x1<T>(w + (i * stride), cols, _x + (t * _xStride));
+            }
+        }
+    }
+
+    /// <summary>As <see cref="Block{T}"/> with the AVX2 tiles (<see cref="DotTiles256"/>); <paramref name="y"/> points at row0.</summary>
+    private void Block256<T>(byte* w, nint stride, int cols, float* y, nint yStride, int rows, byte* next, nint nextBytes)
+        where T : IChunkDecoder
+    {
+        var n4 = _n & ~3;
+        var chunks = (cols + 31) / 32;
+        var acc = n4 == 0 ? null : (t_accumulators ??= new PinnedFloats()).Ensure(rows * 64L);
+        byte* prefetch = next, prefetchEnd = next + nextBytes;
+        for (var t = 0; t < n4; t += 4)
+        {
+            // Slices of the reduction axis keep the x tile in L1 while every row passes over it.
+            for (var c = 0; c < chunks; c += SliceChunks256)
+            {
+                var count = Math.Min(SliceChunks256, chunks - c);
+                for (var i = 0; i < rows; i++)
+                {
+                    DotTiles256.Tile1x4<T>(w + (i * stride), cols, c, count, _x + (t * _xStride), _xStride, acc + (i * 64), y + (t * yStride) + i, yStride, ref prefetch, prefetchEnd);
+                }
+            }
+        }
+
+        var rows4 = rows & ~3;
+        for (var t = n4; t < _n; t++)
+        {
+            for (var i = 0; i < rows4; i += 4)
+            {
+                DotTiles256.Tile4x1<T>(w + (i * stride), stride, cols, _x + (t * _xStride), y + (t * yStride) + i);
+            }
+
+            for (var i = rows4; i < rows; i++)
+            {
+                y[(t * yStride) + i] = DotTiles256.Tile1x1<T>(w + (i * stride), cols, _x + (t * _xStride));
             }
         }
     }

@@ -1,3 +1,4 @@
+using Tandem.Engine.Kernels;
 using Tandem.Engine.Kernels.Amx;
 using Tandem.Engine.Kernels.Vnni512;
 
@@ -48,7 +49,7 @@ public static unsafe class AmxPlacement
 
         if (!AmxSupport.IsAvailable)
         {
-            return (weights, $"BF16 matrices on AVX-512 ({AmxSupport.Reason})");
+            return (weights, $"BF16 matrices on {FloatVectorWidths.NativeName} ({AmxSupport.Reason})");
         }
 
         // The tiled copies' memory; it owns the original weights too (norms, the embedding, matrices that do not fit).

@@ -16,12 +16,27 @@ public sealed class MatMulTests : IDisposable
         _three.Dispose();
     }
 
-    [Theory]
-    [InlineData(DType.F32)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.BF16)]
-    public void Every_length_0_to_256_matches_a_double_reference(DType dtype)
+    /// <summary>Every float type on every vector width: the widest native one, the AVX2 tiles and the scalar definition.</summary>
+    public static TheoryData<DType, string> FloatTypesAndWidths()
     {
+        var data = new TheoryData<DType, string>();
+        foreach (var dtype in (DType[])[DType.F32, DType.F16, DType.BF16])
+        {
+            foreach (var width in (FloatVectorWidth[])[FloatVectorWidth.Auto, FloatVectorWidth.Vector256, FloatVectorWidth.Scalar])
+            {
+                data.Add(dtype, width.ToString());
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatTypesAndWidths))]
+    public void Every_length_0_to_256_matches_a_double_reference(DType dtype, string widthName)
+    {
+        var width = Enum.Parse<FloatVectorWidth>(widthName);
+        SkipUnlessRuns(width);
         var random = new Random(1);
         foreach (var rows in (int[])[1, 5, 8])
         {
@@ -31,7 +46,7 @@ public sealed class MatMulTests : IDisposable
                 using var w = new TestMatrix(dtype, rows, cols, seed: (cols * 7) + rows);
                 var x = TestMatrix.RandomVector(n * cols, random);
                 var y = new float[n * rows];
-                MatMul.Compute(w.Matrix, x, n, y, _two);
+                MatMul.ComputeOn(width, w.Matrix, x, n, y, _two);
                 for (var t = 0; t < n; t++)
                 {
                     for (var r = 0; r < rows; r++)
@@ -46,16 +61,16 @@ public sealed class MatMulTests : IDisposable
     }
 
     [Theory]
-    [InlineData(DType.F32)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.BF16)]
-    public unsafe void Every_length_equals_the_scalar_definition_of_the_canonical_order_bit_for_bit(DType dtype)
+    [MemberData(nameof(FloatTypesAndWidths))]
+    public unsafe void Every_length_equals_the_scalar_definition_of_the_canonical_order_bit_for_bit(DType dtype, string widthName)
     {
+        var width = Enum.Parse<FloatVectorWidth>(widthName);
+        SkipUnlessRuns(width);
         var random = new Random(2);
 
         // Past 256: rows long enough for the multi-token loop to slice the reduction axis, with tails.
         // 6 tokens on two threads: 4-token tiles and leftovers; 1 and 3 tokens on one thread over 21
-        // rows: the 8-row, 4-row and single-row matrix-vector tiles.
+        // rows: the 8-row, 4-row and single-row matrix-vector tiles (AVX2: 4-row and single-row).
         foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 6), (_one, 21, 1), (_one, 21, 3)])
         {
             foreach (var cols in Enumerable.Range(0, 257).Concat([1061, 2048, 2100]))
@@ -63,7 +78,7 @@ public sealed class MatMulTests : IDisposable
                 using var w = new TestMatrix(dtype, rows, cols, seed: cols);
                 var x = TestMatrix.RandomVector(n * cols, random);
                 var y = new float[n * rows];
-                MatMul.Compute(w.Matrix, x, n, y, threads);
+                MatMul.ComputeOn(width, w.Matrix, x, n, y, threads);
 
                 // The definition: fp32 rows (F16 and BF16 widened exactly), x packed in the decoder's order.
                 var cols32 = (cols + 31) & ~31;
@@ -123,6 +138,14 @@ public sealed class MatMulTests : IDisposable
         var alone = new float[rows];
         MatMul.Compute(w.Matrix, token, 1, alone, _one);
 
+        // Every vector width gives the same bits too: a model's output does not depend on the CPU's vectors.
+        if (!dtype.IsQuantized() && DotTiles256.IsSupported)
+        {
+            var avx2 = new float[rows];
+            MatMul.ComputeOn(FloatVectorWidth.Vector256, w.Matrix, token, 1, avx2, _two);
+            Assert.Equal(alone.Select(BitConverter.SingleToInt32Bits), avx2.Select(BitConverter.SingleToInt32Bits));
+        }
+
         for (var n = 1; n <= 20; n++)
         {
             var position = random.Next(n);
@@ -137,6 +160,16 @@ public sealed class MatMulTests : IDisposable
                     Assert.Equal(BitConverter.SingleToInt32Bits(alone[r]), BitConverter.SingleToInt32Bits(y[(position * rows) + r]));
                 }
             }
+
+            if (!dtype.IsQuantized() && DotTiles256.IsSupported)
+            {
+                var y = new float[n * rows];
+                MatMul.ComputeOn(FloatVectorWidth.Vector256, w.Matrix, x, n, y, _two);
+                for (var r = 0; r < rows; r++)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(alone[r]), BitConverter.SingleToInt32Bits(y[(position * rows) + r]));
+                }
+            }
         }
     }
 
@@ -146,6 +179,14 @@ public sealed class MatMulTests : IDisposable
         using var w = new TestMatrix(DType.F32, 3, 4, seed: 5);
         Assert.Throws<ArgumentException>(() => MatMul.Compute(w.Matrix, new float[7], 2, new float[6], _one));
         Assert.Throws<ArgumentException>(() => MatMul.Compute(w.Matrix, new float[8], 2, new float[5], _one));
+    }
+
+    private static void SkipUnlessRuns(FloatVectorWidth width)
+    {
+        if (width == FloatVectorWidth.Vector256 && !DotTiles256.IsSupported)
+        {
+            Assert.Skip("the AVX2 tiles need AVX2 and FMA, which this CPU lacks");
+        }
     }
 
     /// <summary>Which element of a 32-chunk the packed position <paramref name="i"/> holds.</summary>
