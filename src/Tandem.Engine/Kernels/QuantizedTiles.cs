@@ -6,7 +6,7 @@ namespace Tandem.Engine.Kernels;
 
 /// <summary>
 /// Q8_0 / Q4_0 row groups (<see cref="QuantizedRowGroups"/>) times <see cref="ActivationBlocks"/>
-/// tokens, on AVX-VNNI (or AVX2), each (row, token) in one canonical order whatever the tile, so
+/// tokens, on AVX-VNNI (or AVX2 alone: <see cref="DotSigned"/>, <see cref="DotUnsignedNibbles"/>), each (row, token) in one canonical order whatever the tile, so
 /// results are batch invariant:
 /// <code>
 ///   acc = 0
@@ -42,6 +42,9 @@ internal static unsafe class QuantizedTiles
     /// <summary>The vector tiles need AVX2 and FMA; AVX-VNNI makes each quad's products one instruction.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>What runs the 256-bit tiles here, for load logs.</summary>
+    public static string UnitName => AvxVnni.IsSupported ? "AVX-VNNI" : IsSupported ? "AVX2 (no AVX-VNNI: vpmaddubsw)" : "scalar code (no AVX2)";
+
     /// <summary>One group, one token, over all blocks: the matrix-vector kernel (both halves in one pass over the group's bytes).</summary>
     // Compiled optimized at once: at tier 0 (no inlining of the per-quad helpers) the first forward
     // pass over a 1.1 GB Q8_0 model took 0.5 s for 2 tokens instead of 0.15-0.2 s.
@@ -62,40 +65,40 @@ internal static unsafe class QuantizedTiles
             Sse.Prefetch0(scales + (PrefetchBytes / 16));
 
             // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
-            var c = Vector256.Create(ActivationBlocks.Correction(a));
+            var c = Start<T>(a);
             Vector256<int> i0 = c, j0 = c, i1 = default, j1 = default;
             var (low, high) = Line<T>(data, 0);
             var q = Quad(a, 0);
-            i0 = Dot(i0, low, q);
-            j0 = Dot(j0, high, q);
+            i0 = Dot<T>(i0, Prepare<T>(low), q);
+            j0 = Dot<T>(j0, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 1);
             q = Quad(a, 1);
-            i1 = Dot(i1, low, q);
-            j1 = Dot(j1, high, q);
+            i1 = Dot<T>(i1, Prepare<T>(low), q);
+            j1 = Dot<T>(j1, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 2);
             q = Quad(a, 2);
-            i0 = Dot(i0, low, q);
-            j0 = Dot(j0, high, q);
+            i0 = Dot<T>(i0, Prepare<T>(low), q);
+            j0 = Dot<T>(j0, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 3);
             q = Quad(a, 3);
-            i1 = Dot(i1, low, q);
-            j1 = Dot(j1, high, q);
+            i1 = Dot<T>(i1, Prepare<T>(low), q);
+            j1 = Dot<T>(j1, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 4);
             q = Quad(a, 4);
-            i0 = Dot(i0, low, q);
-            j0 = Dot(j0, high, q);
+            i0 = Dot<T>(i0, Prepare<T>(low), q);
+            j0 = Dot<T>(j0, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 5);
             q = Quad(a, 5);
-            i1 = Dot(i1, low, q);
-            j1 = Dot(j1, high, q);
+            i1 = Dot<T>(i1, Prepare<T>(low), q);
+            j1 = Dot<T>(j1, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 6);
             q = Quad(a, 6);
-            i0 = Dot(i0, low, q);
-            j0 = Dot(j0, high, q);
+            i0 = Dot<T>(i0, Prepare<T>(low), q);
+            j0 = Dot<T>(j0, Prepare<T>(high), q);
             (low, high) = Line<T>(data, 7);
             q = Quad(a, 7);
-            i1 = Dot(i1, low, q);
-            j1 = Dot(j1, high, q);
+            i1 = Dot<T>(i1, Prepare<T>(low), q);
+            j1 = Dot<T>(j1, Prepare<T>(high), q);
             var dx = Vector256.Create(ActivationBlocks.Scale(a));
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), QuantizedScale.Read8(scales) * dx, acc0);
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0 + j1), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
@@ -144,26 +147,26 @@ internal static unsafe class QuantizedTiles
                 prefetch += 64 * lines;
             }
 
-            var i0 = Vector256.Create(ActivationBlocks.Correction(x0));
-            var i1 = Vector256.Create(ActivationBlocks.Correction(x1));
-            var i2 = Vector256.Create(ActivationBlocks.Correction(x2));
-            var i3 = Vector256.Create(ActivationBlocks.Correction(x3));
-            var w = T.Load(data, 0, 0);
-            i0 = Dot(i0, w, Quad(x0, 0)); i1 = Dot(i1, w, Quad(x1, 0)); i2 = Dot(i2, w, Quad(x2, 0)); i3 = Dot(i3, w, Quad(x3, 0));
-            w = T.Load(data, 0, 1);
-            i0 = Dot(i0, w, Quad(x0, 1)); i1 = Dot(i1, w, Quad(x1, 1)); i2 = Dot(i2, w, Quad(x2, 1)); i3 = Dot(i3, w, Quad(x3, 1));
-            w = T.Load(data, 0, 2);
-            i0 = Dot(i0, w, Quad(x0, 2)); i1 = Dot(i1, w, Quad(x1, 2)); i2 = Dot(i2, w, Quad(x2, 2)); i3 = Dot(i3, w, Quad(x3, 2));
-            w = T.Load(data, 0, 3);
-            i0 = Dot(i0, w, Quad(x0, 3)); i1 = Dot(i1, w, Quad(x1, 3)); i2 = Dot(i2, w, Quad(x2, 3)); i3 = Dot(i3, w, Quad(x3, 3));
-            w = T.Load(data, 0, 4);
-            i0 = Dot(i0, w, Quad(x0, 4)); i1 = Dot(i1, w, Quad(x1, 4)); i2 = Dot(i2, w, Quad(x2, 4)); i3 = Dot(i3, w, Quad(x3, 4));
-            w = T.Load(data, 0, 5);
-            i0 = Dot(i0, w, Quad(x0, 5)); i1 = Dot(i1, w, Quad(x1, 5)); i2 = Dot(i2, w, Quad(x2, 5)); i3 = Dot(i3, w, Quad(x3, 5));
-            w = T.Load(data, 0, 6);
-            i0 = Dot(i0, w, Quad(x0, 6)); i1 = Dot(i1, w, Quad(x1, 6)); i2 = Dot(i2, w, Quad(x2, 6)); i3 = Dot(i3, w, Quad(x3, 6));
-            w = T.Load(data, 0, 7);
-            i0 = Dot(i0, w, Quad(x0, 7)); i1 = Dot(i1, w, Quad(x1, 7)); i2 = Dot(i2, w, Quad(x2, 7)); i3 = Dot(i3, w, Quad(x3, 7));
+            var i0 = Start<T>(x0);
+            var i1 = Start<T>(x1);
+            var i2 = Start<T>(x2);
+            var i3 = Start<T>(x3);
+            var w = Prepare<T>(T.Load(data, 0, 0));
+            i0 = Dot<T>(i0, w, Quad(x0, 0)); i1 = Dot<T>(i1, w, Quad(x1, 0)); i2 = Dot<T>(i2, w, Quad(x2, 0)); i3 = Dot<T>(i3, w, Quad(x3, 0));
+            w = Prepare<T>(T.Load(data, 0, 1));
+            i0 = Dot<T>(i0, w, Quad(x0, 1)); i1 = Dot<T>(i1, w, Quad(x1, 1)); i2 = Dot<T>(i2, w, Quad(x2, 1)); i3 = Dot<T>(i3, w, Quad(x3, 1));
+            w = Prepare<T>(T.Load(data, 0, 2));
+            i0 = Dot<T>(i0, w, Quad(x0, 2)); i1 = Dot<T>(i1, w, Quad(x1, 2)); i2 = Dot<T>(i2, w, Quad(x2, 2)); i3 = Dot<T>(i3, w, Quad(x3, 2));
+            w = Prepare<T>(T.Load(data, 0, 3));
+            i0 = Dot<T>(i0, w, Quad(x0, 3)); i1 = Dot<T>(i1, w, Quad(x1, 3)); i2 = Dot<T>(i2, w, Quad(x2, 3)); i3 = Dot<T>(i3, w, Quad(x3, 3));
+            w = Prepare<T>(T.Load(data, 0, 4));
+            i0 = Dot<T>(i0, w, Quad(x0, 4)); i1 = Dot<T>(i1, w, Quad(x1, 4)); i2 = Dot<T>(i2, w, Quad(x2, 4)); i3 = Dot<T>(i3, w, Quad(x3, 4));
+            w = Prepare<T>(T.Load(data, 0, 5));
+            i0 = Dot<T>(i0, w, Quad(x0, 5)); i1 = Dot<T>(i1, w, Quad(x1, 5)); i2 = Dot<T>(i2, w, Quad(x2, 5)); i3 = Dot<T>(i3, w, Quad(x3, 5));
+            w = Prepare<T>(T.Load(data, 0, 6));
+            i0 = Dot<T>(i0, w, Quad(x0, 6)); i1 = Dot<T>(i1, w, Quad(x1, 6)); i2 = Dot<T>(i2, w, Quad(x2, 6)); i3 = Dot<T>(i3, w, Quad(x3, 6));
+            w = Prepare<T>(T.Load(data, 0, 7));
+            i0 = Dot<T>(i0, w, Quad(x0, 7)); i1 = Dot<T>(i1, w, Quad(x1, 7)); i2 = Dot<T>(i2, w, Quad(x2, 7)); i3 = Dot<T>(i3, w, Quad(x3, 7));
 
             var dw = QuantizedScale.Read8(scales);
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), dw * Vector256.Create(ActivationBlocks.Scale(x0)), acc0);
@@ -204,14 +207,78 @@ internal static unsafe class QuantizedTiles
         return acc;
     }
 
-    /// <summary>c[l] + Σ_{j&lt;4} u[4l+j] · q[4l+j] for the 8 lanes: vpdpbusd, exact.</summary>
+    /// <summary>
+    /// Whether this CPU multiplies Q8_0's signed weights rather than their unsigned bytes: AVX2 without
+    /// AVX-VNNI (<see cref="DotSigned"/>). A block's sums then start at 0, not at the correction c:
+    /// Σ w·q = c + Σ u·q, the same integer.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Dot(Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q) =>
-        AvxVnni.IsSupported ? AvxVnni.MultiplyWideningAndAdd(c, u, q) : DotWithoutVnni(c, u, q);
+    private static bool SignedWeights<T>()
+        where T : IQuantizedBlocks => !AvxVnni.IsSupported && T.Offset == 128;
+
+    /// <summary>Where a block's integer sums for token <paramref name="a"/> start: its correction, or 0 (<see cref="SignedWeights"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Start<T>(byte* a)
+        where T : IQuantizedBlocks => SignedWeights<T>() ? Vector256<int>.Zero : Vector256.Create(ActivationBlocks.Correction(a));
 
     /// <summary>
-    /// The same sums on AVX2 alone (vpmaddubsw would saturate at 255·127·2, so the bytes are widened
-    /// to 16 bits first): pairs by vpmaddwd, then quads by vphaddd, whose lane order one vpermq restores.
+    /// A weight quad line as the products take it, once for all the tokens it meets: the unsigned bytes,
+    /// or for <see cref="SignedWeights"/> |w| and w (w = u − 128: the sign bit flipped back).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static WeightQuads Prepare<T>(Vector256<byte> u)
+        where T : IQuantizedBlocks
+    {
+        if (SignedWeights<T>())
+        {
+            var w = (u ^ Vector256.Create((byte)0x80)).AsSByte();
+            return new WeightQuads(Avx2.Abs(w), w);
+        }
+
+        return new WeightQuads(u, default);
+    }
+
+    /// <summary>c[l] plus the quad sums of lane l's four products, exact: vpdpbusd where there is AVX-VNNI, else AVX2 (<see cref="DotUnsignedNibbles"/>, <see cref="DotSigned"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Dot<T>(Vector256<int> c, WeightQuads w, Vector256<sbyte> q)
+        where T : IQuantizedBlocks
+    {
+        if (AvxVnni.IsSupported)
+        {
+            return AvxVnni.MultiplyWideningAndAdd(c, w.Bytes, q);
+        }
+
+        if (SignedWeights<T>())
+        {
+            return DotSigned(c, w.Bytes, w.Signed, q);
+        }
+
+        return T.Offset <= 16 ? DotUnsignedNibbles(c, w.Bytes, q) : DotWithoutVnni(c, w.Bytes, q);
+    }
+
+    /// <summary>
+    /// c[l] + Σ_{j&lt;4} u[4l+j] · q[4l+j] for unsigned bytes below 16 (Q4_0's nibbles) on AVX2: vpmaddubsw
+    /// cannot saturate (|u0·q0 + u1·q1| ≤ 2·15·127), then vpmaddwd by ones adds the pairs into quads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> DotUnsignedNibbles(Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q) =>
+        c + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, q), Vector256.Create((short)1));
+
+    /// <summary>
+    /// c[l] + Σ_{j&lt;4} w[4l+j] · q[4l+j] for signed weights w (any int8) and q in [−127, 127] (as
+    /// <see cref="ActivationBlocks"/> makes them) on AVX2: |w| · (q · sign(w)) = w · q, where |w| ≤ 128 reads
+    /// as an unsigned byte (vpabsb of −128 is 0x80) and q · sign(w) stays in [−127, 127] (vpsignb), so
+    /// vpmaddubsw's pair sums stay within 2·128·127 = 32,512 and never saturate; vpmaddwd by ones adds
+    /// the pairs into quads. Four instructions a token where widening to 16 bits takes about nine.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> DotSigned(Vector256<int> c, Vector256<byte> magnitude, Vector256<sbyte> w, Vector256<sbyte> q) =>
+        c + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(q, w)), Vector256.Create((short)1));
+
+    /// <summary>
+    /// The same sums on AVX2 alone for any unsigned bytes (vpmaddubsw would saturate at 255·127·2, so the
+    /// bytes are widened to 16 bits first): pairs by vpmaddwd, then quads by vphaddd, whose lane order one
+    /// vpermq restores. The kernels take <see cref="DotSigned"/> and <see cref="DotUnsignedNibbles"/> instead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> DotWithoutVnni(Vector256<int> c, Vector256<byte> u, Vector256<sbyte> q)
@@ -260,3 +327,6 @@ internal static unsafe class QuantizedTiles
         }
     }
 }
+
+/// <summary>A weight quad line prepared for its products: <see cref="Bytes"/> unsigned (u, or |w|), <see cref="Signed"/> w where the products are signed.</summary>
+internal readonly record struct WeightQuads(Vector256<byte> Bytes, Vector256<sbyte> Signed);

@@ -29,7 +29,7 @@ public static unsafe class AmxPlacement
         {
             var vnni = QuantizedMatVec.IsAvailable
                 ? "512-bit AVX-512 VNNI (AVX-VNNI for a padded last row group)"
-                : $"AVX-VNNI ({QuantizedMatVec.Reason})";
+                : $"{QuantizedTiles.UnitName} ({QuantizedMatVec.Reason})";
             var int8 = AmxSupport.IsInt8Available
                 ? $"{AmxSupport.Int8Reason}, {vnni} below"
                 : $"Q8_0/Q4_0 matrices on {vnni}, not AMX ({AmxSupport.Int8Reason})";

@@ -305,6 +305,68 @@ public sealed class QuantizedMatMulTests : IDisposable
     }
 
     [Fact]
+    public void The_AVX2_signed_and_nibble_products_are_exact_for_every_weight_against_the_extreme_activations()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            Assert.Skip("this CPU (or DOTNET_EnableAVX2=0) has no AVX2");
+        }
+
+        // Every int8 weight (−128 included, whose |w| only fits unsigned) and every nibble, each quad of four
+        // lanes against activations of ±127 in all sign mixes, 0 and random values: pair sums at vpmaddubsw's
+        // limit (2·128·127) must not saturate.
+        var random = new Random(16);
+        var w = new sbyte[32];
+        var q = new sbyte[32];
+        var c = new int[8];
+        for (var trial = 0; trial < 4096; trial++)
+        {
+            for (var j = 0; j < 32; j++)
+            {
+                w[j] = trial < 256 ? (sbyte)(trial - 128) : (sbyte)random.Next(-128, 128);
+                q[j] = (trial % 4) switch
+                {
+                    0 => (sbyte)127,
+                    1 => (sbyte)-127,
+                    2 => (sbyte)((j & 1) == 0 ? 127 : -127),
+                    _ => (sbyte)random.Next(-127, 128),
+                };
+                if (trial % 7 == 0 && j % 5 == 0)
+                {
+                    q[j] = 0;
+                }
+            }
+
+            for (var l = 0; l < 8; l++)
+            {
+                c[l] = random.Next(-130_000, 130_000);
+            }
+
+            var wv = Vector256.Create(w);
+            var signed = QuantizedTiles.DotSigned(Vector256.Create(c), System.Runtime.Intrinsics.X86.Avx2.Abs(wv), wv, Vector256.Create(q));
+            var nibbles = new byte[32];
+            for (var j = 0; j < 32; j++)
+            {
+                nibbles[j] = (byte)(w[j] & 0x0F);
+            }
+
+            var unsigned = QuantizedTiles.DotUnsignedNibbles(Vector256.Create(c), Vector256.Create(nibbles), Vector256.Create(q));
+            for (var l = 0; l < 8; l++)
+            {
+                int expectedSigned = c[l], expectedNibbles = c[l];
+                for (var e = 4 * l; e < (4 * l) + 4; e++)
+                {
+                    expectedSigned += w[e] * q[e];
+                    expectedNibbles += nibbles[e] * q[e];
+                }
+
+                Assert.Equal(expectedSigned, signed[l]);
+                Assert.Equal(expectedNibbles, unsigned[l]);
+            }
+        }
+    }
+
+    [Fact]
     public unsafe void The_block_scale_reads_every_fp16_value_as_Half_does()
     {
         for (var bits = 0; bits <= ushort.MaxValue; bits++)
