@@ -9,11 +9,18 @@ using Tandem.Engine.Weights;
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
 //        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
+//        Tandem.Bench.Kernels tile256 ROWS CHUNKS [tokens=4]: the BF16 1x4 AVX2 tile alone on one thread, in cache
 //        Tandem.Bench.Kernels vnni-tile q8_0|q4_0 [blocks=64]: the 16-row x 4-token tile on 512-bit VNNI alone on one thread, in cache
 //        BENCH_COPIES=N: cycle through N copies of each matrix instead of 256 MiB of them (1: weights hot in L3, to tell memory from kernel)
 if (args is ["attention", ..])
 {
     AttentionBench.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount, args.Length > 2 ? int.Parse(args[2]) : 1024);
+    return;
+}
+
+if (args is ["tile256", ..])
+{
+    TileBench.Run256(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 4);
     return;
 }
 

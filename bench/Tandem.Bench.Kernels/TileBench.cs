@@ -53,4 +53,48 @@ internal static unsafe class TileBench
             NativeMemory.AlignedFree(acc);
         }
     }
+
+    /// <summary>The AVX2 BF16 1-row × 4-token tile alone, as <see cref="Run"/> does for the 512-bit tile.</summary>
+    public static void Run256(int rows, int chunks, int tokens)
+    {
+        tokens = Math.Max(4, tokens & ~3);
+        var cols = chunks * 32;
+        var xStride = cols + 16;
+        var w = (byte*)NativeMemory.AlignedAlloc((nuint)(rows * cols * 2), 4096);
+        var x = (float*)NativeMemory.AlignedAlloc((nuint)(tokens * xStride * sizeof(float)), 4096);
+        var y = (float*)NativeMemory.AlignedAlloc((nuint)(tokens * rows * sizeof(float)), 4096);
+        var acc = (float*)NativeMemory.AlignedAlloc((nuint)(tokens * 16 * sizeof(float)), 64);
+        try
+        {
+            new Span<byte>(w, rows * cols * 2).Fill(0x3c);
+            new Span<float>(x, tokens * xStride).Fill(0.5f);
+            byte* noPrefetch = null;
+            var repeats = Math.Max(1, 8000 / tokens);
+            Console.WriteLine($"BF16 AVX2 tile 1x4, one thread: {rows} rows x {cols} columns ({rows * cols * 2 / 1024} KiB), {tokens} tokens ({tokens * xStride * 4 / 1024} KiB of x)");
+            for (var round = 0; round < 6; round++)
+            {
+                var watch = Stopwatch.StartNew();
+                for (var r = 0; r < repeats; r++)
+                {
+                    for (var t = 0; t < tokens; t += 4)
+                    {
+                        for (var i = 0; i < rows; i++)
+                        {
+                            DotTiles256.Tile1x4<BF16Chunks>(w + (i * cols * 2), cols, 0, chunks, x + (t * xStride), xStride, acc + (t * 16), y + (t * rows) + i, rows, ref noPrefetch, null);
+                        }
+                    }
+                }
+
+                var flops = 2.0 * rows * cols * tokens * repeats;
+                Console.WriteLine($"round {round}: {flops / watch.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(w);
+            NativeMemory.AlignedFree(x);
+            NativeMemory.AlignedFree(y);
+            NativeMemory.AlignedFree(acc);
+        }
+    }
 }

@@ -64,44 +64,76 @@ internal static unsafe class QuantizedTiles
 
             Sse.Prefetch0(scales + (PrefetchBytes / 16));
 
-            // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
             var c = Start<T>(a);
-            Vector256<int> i0 = c, j0 = c, i1 = default, j1 = default;
-            var (low, high) = Line<T>(data, 0);
-            var q = Quad(a, 0);
-            i0 = Dot<T>(i0, Prepare<T>(low), q);
-            j0 = Dot<T>(j0, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 1);
-            q = Quad(a, 1);
-            i1 = Dot<T>(i1, Prepare<T>(low), q);
-            j1 = Dot<T>(j1, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 2);
-            q = Quad(a, 2);
-            i0 = Dot<T>(i0, Prepare<T>(low), q);
-            j0 = Dot<T>(j0, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 3);
-            q = Quad(a, 3);
-            i1 = Dot<T>(i1, Prepare<T>(low), q);
-            j1 = Dot<T>(j1, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 4);
-            q = Quad(a, 4);
-            i0 = Dot<T>(i0, Prepare<T>(low), q);
-            j0 = Dot<T>(j0, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 5);
-            q = Quad(a, 5);
-            i1 = Dot<T>(i1, Prepare<T>(low), q);
-            j1 = Dot<T>(j1, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 6);
-            q = Quad(a, 6);
-            i0 = Dot<T>(i0, Prepare<T>(low), q);
-            j0 = Dot<T>(j0, Prepare<T>(high), q);
-            (low, high) = Line<T>(data, 7);
-            q = Quad(a, 7);
-            i1 = Dot<T>(i1, Prepare<T>(low), q);
-            j1 = Dot<T>(j1, Prepare<T>(high), q);
+            Vector256<int> i0, j0;
+            if (NibbleSums<T>())
+            {
+                // Q4_0 without AVX-VNNI: the block's quads summed in 16 bits (two chains a half), one vpmaddwd a half.
+                Vector256<short> pi0 = default, pj0 = default, pi1 = default, pj1 = default;
+                var (low0, high0) = Line<T>(data, 0);
+                pi0 += Avx2.MultiplyAddAdjacent(low0, Quad(a, 0)); pj0 += Avx2.MultiplyAddAdjacent(high0, Quad(a, 0));
+                var (low1, high1) = Line<T>(data, 1);
+                pi1 += Avx2.MultiplyAddAdjacent(low1, Quad(a, 1)); pj1 += Avx2.MultiplyAddAdjacent(high1, Quad(a, 1));
+                var (low2, high2) = Line<T>(data, 2);
+                pi0 += Avx2.MultiplyAddAdjacent(low2, Quad(a, 2)); pj0 += Avx2.MultiplyAddAdjacent(high2, Quad(a, 2));
+                var (low3, high3) = Line<T>(data, 3);
+                pi1 += Avx2.MultiplyAddAdjacent(low3, Quad(a, 3)); pj1 += Avx2.MultiplyAddAdjacent(high3, Quad(a, 3));
+                var (low4, high4) = Line<T>(data, 4);
+                pi0 += Avx2.MultiplyAddAdjacent(low4, Quad(a, 4)); pj0 += Avx2.MultiplyAddAdjacent(high4, Quad(a, 4));
+                var (low5, high5) = Line<T>(data, 5);
+                pi1 += Avx2.MultiplyAddAdjacent(low5, Quad(a, 5)); pj1 += Avx2.MultiplyAddAdjacent(high5, Quad(a, 5));
+                var (low6, high6) = Line<T>(data, 6);
+                pi0 += Avx2.MultiplyAddAdjacent(low6, Quad(a, 6)); pj0 += Avx2.MultiplyAddAdjacent(high6, Quad(a, 6));
+                var (low7, high7) = Line<T>(data, 7);
+                pi1 += Avx2.MultiplyAddAdjacent(low7, Quad(a, 7)); pj1 += Avx2.MultiplyAddAdjacent(high7, Quad(a, 7));
+                i0 = c + Avx2.MultiplyAddAdjacent(pi0 + pi1, Vector256.Create((short)1));
+                j0 = c + Avx2.MultiplyAddAdjacent(pj0 + pj1, Vector256.Create((short)1));
+            }
+            else
+            {
+                // Per half, two chains of 4, so that a block's products are not 8 dependent instructions.
+                i0 = c;
+                j0 = c;
+                Vector256<int> i1 = default, j1 = default;
+                var (low, high) = Line<T>(data, 0);
+                var q = Quad(a, 0);
+                i0 = Dot<T>(i0, Prepare<T>(low), q);
+                j0 = Dot<T>(j0, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 1);
+                q = Quad(a, 1);
+                i1 = Dot<T>(i1, Prepare<T>(low), q);
+                j1 = Dot<T>(j1, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 2);
+                q = Quad(a, 2);
+                i0 = Dot<T>(i0, Prepare<T>(low), q);
+                j0 = Dot<T>(j0, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 3);
+                q = Quad(a, 3);
+                i1 = Dot<T>(i1, Prepare<T>(low), q);
+                j1 = Dot<T>(j1, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 4);
+                q = Quad(a, 4);
+                i0 = Dot<T>(i0, Prepare<T>(low), q);
+                j0 = Dot<T>(j0, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 5);
+                q = Quad(a, 5);
+                i1 = Dot<T>(i1, Prepare<T>(low), q);
+                j1 = Dot<T>(j1, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 6);
+                q = Quad(a, 6);
+                i0 = Dot<T>(i0, Prepare<T>(low), q);
+                j0 = Dot<T>(j0, Prepare<T>(high), q);
+                (low, high) = Line<T>(data, 7);
+                q = Quad(a, 7);
+                i1 = Dot<T>(i1, Prepare<T>(low), q);
+                j1 = Dot<T>(j1, Prepare<T>(high), q);
+                i0 += i1;
+                j0 += j1;
+            }
+
             var dx = Vector256.Create(ActivationBlocks.Scale(a));
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0 + i1), QuantizedScale.Read8(scales) * dx, acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0 + j1), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), QuantizedScale.Read8(scales) * dx, acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(j0), QuantizedScale.Read8(scales + HalfScaleBytes) * dx, acc1);
             data += T.DataBytes;
             scales += QuantizedRowGroups.ScaleBytes;
             a += ActivationBlocks.BlockBytes;
@@ -151,22 +183,49 @@ internal static unsafe class QuantizedTiles
             var i1 = Start<T>(x1);
             var i2 = Start<T>(x2);
             var i3 = Start<T>(x3);
-            var w = Prepare<T>(T.Load(data, 0, 0));
-            i0 = Dot<T>(i0, w, Quad(x0, 0)); i1 = Dot<T>(i1, w, Quad(x1, 0)); i2 = Dot<T>(i2, w, Quad(x2, 0)); i3 = Dot<T>(i3, w, Quad(x3, 0));
-            w = Prepare<T>(T.Load(data, 0, 1));
-            i0 = Dot<T>(i0, w, Quad(x0, 1)); i1 = Dot<T>(i1, w, Quad(x1, 1)); i2 = Dot<T>(i2, w, Quad(x2, 1)); i3 = Dot<T>(i3, w, Quad(x3, 1));
-            w = Prepare<T>(T.Load(data, 0, 2));
-            i0 = Dot<T>(i0, w, Quad(x0, 2)); i1 = Dot<T>(i1, w, Quad(x1, 2)); i2 = Dot<T>(i2, w, Quad(x2, 2)); i3 = Dot<T>(i3, w, Quad(x3, 2));
-            w = Prepare<T>(T.Load(data, 0, 3));
-            i0 = Dot<T>(i0, w, Quad(x0, 3)); i1 = Dot<T>(i1, w, Quad(x1, 3)); i2 = Dot<T>(i2, w, Quad(x2, 3)); i3 = Dot<T>(i3, w, Quad(x3, 3));
-            w = Prepare<T>(T.Load(data, 0, 4));
-            i0 = Dot<T>(i0, w, Quad(x0, 4)); i1 = Dot<T>(i1, w, Quad(x1, 4)); i2 = Dot<T>(i2, w, Quad(x2, 4)); i3 = Dot<T>(i3, w, Quad(x3, 4));
-            w = Prepare<T>(T.Load(data, 0, 5));
-            i0 = Dot<T>(i0, w, Quad(x0, 5)); i1 = Dot<T>(i1, w, Quad(x1, 5)); i2 = Dot<T>(i2, w, Quad(x2, 5)); i3 = Dot<T>(i3, w, Quad(x3, 5));
-            w = Prepare<T>(T.Load(data, 0, 6));
-            i0 = Dot<T>(i0, w, Quad(x0, 6)); i1 = Dot<T>(i1, w, Quad(x1, 6)); i2 = Dot<T>(i2, w, Quad(x2, 6)); i3 = Dot<T>(i3, w, Quad(x3, 6));
-            w = Prepare<T>(T.Load(data, 0, 7));
-            i0 = Dot<T>(i0, w, Quad(x0, 7)); i1 = Dot<T>(i1, w, Quad(x1, 7)); i2 = Dot<T>(i2, w, Quad(x2, 7)); i3 = Dot<T>(i3, w, Quad(x3, 7));
+            if (NibbleSums<T>())
+            {
+                // Q4_0 without AVX-VNNI: a token's eight quads summed in 16 bits (a pair sum is at most
+                // 2·15·127, eight of them 30,480), then one vpmaddwd a block instead of one a quad.
+                Vector256<short> p0 = default, p1 = default, p2 = default, p3 = default;
+                var n0 = T.Load(data, 0, 0);
+                p0 += Avx2.MultiplyAddAdjacent(n0, Quad(x0, 0)); p1 += Avx2.MultiplyAddAdjacent(n0, Quad(x1, 0)); p2 += Avx2.MultiplyAddAdjacent(n0, Quad(x2, 0)); p3 += Avx2.MultiplyAddAdjacent(n0, Quad(x3, 0));
+                var n1 = T.Load(data, 0, 1);
+                p0 += Avx2.MultiplyAddAdjacent(n1, Quad(x0, 1)); p1 += Avx2.MultiplyAddAdjacent(n1, Quad(x1, 1)); p2 += Avx2.MultiplyAddAdjacent(n1, Quad(x2, 1)); p3 += Avx2.MultiplyAddAdjacent(n1, Quad(x3, 1));
+                var n2 = T.Load(data, 0, 2);
+                p0 += Avx2.MultiplyAddAdjacent(n2, Quad(x0, 2)); p1 += Avx2.MultiplyAddAdjacent(n2, Quad(x1, 2)); p2 += Avx2.MultiplyAddAdjacent(n2, Quad(x2, 2)); p3 += Avx2.MultiplyAddAdjacent(n2, Quad(x3, 2));
+                var n3 = T.Load(data, 0, 3);
+                p0 += Avx2.MultiplyAddAdjacent(n3, Quad(x0, 3)); p1 += Avx2.MultiplyAddAdjacent(n3, Quad(x1, 3)); p2 += Avx2.MultiplyAddAdjacent(n3, Quad(x2, 3)); p3 += Avx2.MultiplyAddAdjacent(n3, Quad(x3, 3));
+                var n4 = T.Load(data, 0, 4);
+                p0 += Avx2.MultiplyAddAdjacent(n4, Quad(x0, 4)); p1 += Avx2.MultiplyAddAdjacent(n4, Quad(x1, 4)); p2 += Avx2.MultiplyAddAdjacent(n4, Quad(x2, 4)); p3 += Avx2.MultiplyAddAdjacent(n4, Quad(x3, 4));
+                var n5 = T.Load(data, 0, 5);
+                p0 += Avx2.MultiplyAddAdjacent(n5, Quad(x0, 5)); p1 += Avx2.MultiplyAddAdjacent(n5, Quad(x1, 5)); p2 += Avx2.MultiplyAddAdjacent(n5, Quad(x2, 5)); p3 += Avx2.MultiplyAddAdjacent(n5, Quad(x3, 5));
+                var n6 = T.Load(data, 0, 6);
+                p0 += Avx2.MultiplyAddAdjacent(n6, Quad(x0, 6)); p1 += Avx2.MultiplyAddAdjacent(n6, Quad(x1, 6)); p2 += Avx2.MultiplyAddAdjacent(n6, Quad(x2, 6)); p3 += Avx2.MultiplyAddAdjacent(n6, Quad(x3, 6));
+                var n7 = T.Load(data, 0, 7);
+                p0 += Avx2.MultiplyAddAdjacent(n7, Quad(x0, 7)); p1 += Avx2.MultiplyAddAdjacent(n7, Quad(x1, 7)); p2 += Avx2.MultiplyAddAdjacent(n7, Quad(x2, 7)); p3 += Avx2.MultiplyAddAdjacent(n7, Quad(x3, 7));
+                i0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)1)); i1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)1));
+                i2 += Avx2.MultiplyAddAdjacent(p2, Vector256.Create((short)1)); i3 += Avx2.MultiplyAddAdjacent(p3, Vector256.Create((short)1));
+            }
+            else
+            {
+                var w = Prepare<T>(T.Load(data, 0, 0));
+                i0 = Dot<T>(i0, w, Quad(x0, 0)); i1 = Dot<T>(i1, w, Quad(x1, 0)); i2 = Dot<T>(i2, w, Quad(x2, 0)); i3 = Dot<T>(i3, w, Quad(x3, 0));
+                w = Prepare<T>(T.Load(data, 0, 1));
+                i0 = Dot<T>(i0, w, Quad(x0, 1)); i1 = Dot<T>(i1, w, Quad(x1, 1)); i2 = Dot<T>(i2, w, Quad(x2, 1)); i3 = Dot<T>(i3, w, Quad(x3, 1));
+                w = Prepare<T>(T.Load(data, 0, 2));
+                i0 = Dot<T>(i0, w, Quad(x0, 2)); i1 = Dot<T>(i1, w, Quad(x1, 2)); i2 = Dot<T>(i2, w, Quad(x2, 2)); i3 = Dot<T>(i3, w, Quad(x3, 2));
+                w = Prepare<T>(T.Load(data, 0, 3));
+                i0 = Dot<T>(i0, w, Quad(x0, 3)); i1 = Dot<T>(i1, w, Quad(x1, 3)); i2 = Dot<T>(i2, w, Quad(x2, 3)); i3 = Dot<T>(i3, w, Quad(x3, 3));
+                w = Prepare<T>(T.Load(data, 0, 4));
+                i0 = Dot<T>(i0, w, Quad(x0, 4)); i1 = Dot<T>(i1, w, Quad(x1, 4)); i2 = Dot<T>(i2, w, Quad(x2, 4)); i3 = Dot<T>(i3, w, Quad(x3, 4));
+                w = Prepare<T>(T.Load(data, 0, 5));
+                i0 = Dot<T>(i0, w, Quad(x0, 5)); i1 = Dot<T>(i1, w, Quad(x1, 5)); i2 = Dot<T>(i2, w, Quad(x2, 5)); i3 = Dot<T>(i3, w, Quad(x3, 5));
+                w = Prepare<T>(T.Load(data, 0, 6));
+                i0 = Dot<T>(i0, w, Quad(x0, 6)); i1 = Dot<T>(i1, w, Quad(x1, 6)); i2 = Dot<T>(i2, w, Quad(x2, 6)); i3 = Dot<T>(i3, w, Quad(x3, 6));
+                w = Prepare<T>(T.Load(data, 0, 7));
+                i0 = Dot<T>(i0, w, Quad(x0, 7)); i1 = Dot<T>(i1, w, Quad(x1, 7)); i2 = Dot<T>(i2, w, Quad(x2, 7)); i3 = Dot<T>(i3, w, Quad(x3, 7));
+            }
 
             var dw = QuantizedScale.Read8(scales);
             acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), dw * Vector256.Create(ActivationBlocks.Scale(x0)), acc0);
@@ -215,6 +274,11 @@ internal static unsafe class QuantizedTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SignedWeights<T>()
         where T : IQuantizedBlocks => !AvxVnni.IsSupported && T.Offset == 128;
+
+    /// <summary>Whether the 4-token tile sums Q4_0's quads in 16 bits (AVX2 without AVX-VNNI; <see cref="DotUnsignedNibbles"/>'s bound).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NibbleSums<T>()
+        where T : IQuantizedBlocks => !AvxVnni.IsSupported && T.Offset <= 16;
 
     /// <summary>Where a block's integer sums for token <paramref name="a"/> start: its correction, or 0 (<see cref="SignedWeights"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
