@@ -136,6 +136,9 @@ internal unsafe interface IPairDecoder
     static abstract int LineBytes { get; }
 
     static abstract void Decode(byte* line, out Vector512<float> even, out Vector512<float> odd);
+
+    /// <summary>As <see cref="Decode"/> in 256-bit halves (AVX2): even0/odd0 = rows 0–7, even1/odd1 = rows 8–15.</summary>
+    static abstract void Decode256(byte* line, out Vector256<float> even0, out Vector256<float> even1, out Vector256<float> odd0, out Vector256<float> odd1);
 }
 
 /// <summary>F32 pairs: the line holds the two columns as they are.</summary>
@@ -148,6 +151,15 @@ internal readonly unsafe struct F32Pairs : IPairDecoder
     {
         even = Vector512.Load((float*)line);
         odd = Vector512.Load((float*)line + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode256(byte* line, out Vector256<float> even0, out Vector256<float> even1, out Vector256<float> odd0, out Vector256<float> odd1)
+    {
+        even0 = Vector256.Load((float*)line);
+        even1 = Vector256.Load((float*)line + 8);
+        odd0 = Vector256.Load((float*)line + 16);
+        odd1 = Vector256.Load((float*)line + 24);
     }
 }
 
@@ -162,6 +174,17 @@ internal readonly unsafe struct Bf16Pairs : IPairDecoder
         var pairs = Vector512.Load((uint*)line);
         even = (pairs << 16).AsSingle();
         odd = (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode256(byte* line, out Vector256<float> even0, out Vector256<float> even1, out Vector256<float> odd0, out Vector256<float> odd1)
+    {
+        var pairs0 = Vector256.Load((uint*)line);
+        var pairs1 = Vector256.Load((uint*)line + 8);
+        even0 = (pairs0 << 16).AsSingle();
+        odd0 = (pairs0 & Vector256.Create(0xFFFF_0000u)).AsSingle();
+        even1 = (pairs1 << 16).AsSingle();
+        odd1 = (pairs1 & Vector256.Create(0xFFFF_0000u)).AsSingle();
     }
 }
 
@@ -181,6 +204,26 @@ internal readonly unsafe struct F16Pairs : IPairDecoder
         var pairs = Vector512.Load((uint*)line);
         even = Widen((pairs & Vector512.Create(0x7FFFu)) << 13, (pairs << 16) & Vector512.Create(0x8000_0000u));
         odd = Widen((pairs & Vector512.Create(0x7FFF_0000u)) >> 3, pairs & Vector512.Create(0x8000_0000u));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decode256(byte* line, out Vector256<float> even0, out Vector256<float> even1, out Vector256<float> odd0, out Vector256<float> odd1)
+    {
+        var pairs0 = Vector256.Load((uint*)line);
+        var pairs1 = Vector256.Load((uint*)line + 8);
+        even0 = Widen((pairs0 & Vector256.Create(0x7FFFu)) << 13, (pairs0 << 16) & Vector256.Create(0x8000_0000u));
+        odd0 = Widen((pairs0 & Vector256.Create(0x7FFF_0000u)) >> 3, pairs0 & Vector256.Create(0x8000_0000u));
+        even1 = Widen((pairs1 & Vector256.Create(0x7FFFu)) << 13, (pairs1 << 16) & Vector256.Create(0x8000_0000u));
+        odd1 = Widen((pairs1 & Vector256.Create(0x7FFF_0000u)) >> 3, pairs1 & Vector256.Create(0x8000_0000u));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen(Vector256<uint> magnitude, Vector256<uint> sign)
+    {
+        // Magnitudes stay below 2^28, so a signed compare (one vpcmpgtd; AVX2 has no unsigned one) decides exponent 31.
+        var value = (magnitude.AsSingle() * Vector256.Create(0x7780_0000u).AsSingle()).AsUInt32();
+        var special = Vector256.GreaterThan(magnitude.AsInt32(), Vector256.Create(0x0F7F_FFFF)).AsUInt32() & Vector256.Create(0x7F80_0000u);
+        return (value | special | sign).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -106,9 +106,17 @@ internal sealed unsafe partial class MatMulJob
         var groupBytes = FloatRowGroups.GroupBytes(_w.DType, _w.Cols);
         var fullGroups = _w.Rows / FloatRowGroups.GroupRows;
         nint yStride = _w.Rows;
-        if (!Avx512F.IsSupported)
+        if (_width != FloatVectorWidth.Vector512 || !Avx512F.IsSupported)
         {
-            RunFloatGroupsScalar(start, end, columns);
+            if (_width != FloatVectorWidth.Scalar && FloatGroupTiles256.IsSupported)
+            {
+                RunFloatGroups256<T>(start, end);
+            }
+            else
+            {
+                RunFloatGroupsScalar(start, end, columns);
+            }
+
             return;
         }
 
@@ -188,7 +196,76 @@ internal sealed unsafe partial class MatMulJob
         }
     }
 
-    /// <summary>Without AVX-512: the canonical order one (row, token) at a time.</summary>
+    /// <summary>
+    /// As the AVX-512 loop with the AVX2 kernels (<see cref="FloatGroupTiles256"/>): token tiles of 4 or more
+    /// run 4 tokens at a time over each group, 2 and 1 as they are (one token over two groups at a time).
+    /// </summary>
+    private void RunFloatGroups256<T>(int start, int end)
+        where T : IPairDecoder
+    {
+        var pairs = FloatRowGroups.Pairs(_w.Cols);
+        var columns = 2 * pairs;
+        var groupBytes = FloatRowGroups.GroupBytes(_w.DType, _w.Cols);
+        var fullGroups = _w.Rows / FloatRowGroups.GroupRows;
+        nint yStride = _w.Rows;
+        var blockGroups = Math.Max(4, (int)(BlockBytes / Math.Max(groupBytes, 1)) & ~3);
+        var scratch = stackalloc float[16 * 16];
+        for (var g0 = start; g0 < end; g0 += blockGroups)
+        {
+            var g1 = Math.Min(end, g0 + blockGroups);
+            var wholeEnd = Math.Min(g1, fullGroups);
+            for (var t0 = 0; t0 < _n;)
+            {
+                var tokens = TileTokens(_n - t0);
+                var x = _x + ((long)t0 * columns);
+                for (var g = g0; g < g1;)
+                {
+                    var w = _w.Data + (g * groupBytes);
+                    var y = _y + (t0 * yStride) + (g * FloatRowGroups.GroupRows);
+                    if (tokens == 1 && g + 2 <= wholeEnd)
+                    {
+                        FloatGroupTiles256.OneToken2<T>(w, (nint)groupBytes, pairs, x, y);
+                        g += 2;
+                        continue;
+                    }
+
+                    var full = g < fullGroups;
+                    var target = full ? y : scratch;
+                    var stride = full ? yStride : 16;
+                    if (tokens == 1)
+                    {
+                        FloatGroupTiles256.OneToken1<T>(w, pairs, x, target);
+                    }
+                    else if (tokens == 2)
+                    {
+                        FloatGroupTiles256.Tokens2<T>(w, pairs, x, 2, target, stride);
+                    }
+                    else
+                    {
+                        for (var i = 0; i < tokens; i += 4)
+                        {
+                            FloatGroupTiles256.Tokens4<T>(w, pairs, x + i, tokens, target + (i * stride), stride);
+                        }
+                    }
+
+                    if (!full)
+                    {
+                        var rows = _w.Rows - (g * FloatRowGroups.GroupRows);
+                        for (var i = 0; i < tokens; i++)
+                        {
+                            new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
+                        }
+                    }
+
+                    g++;
+                }
+
+                t0 += tokens;
+            }
+        }
+    }
+
+    /// <summary>Without AVX-512 or AVX2: the canonical order one (row, token) at a time.</summary>
     private void RunFloatGroupsScalar(int start, int end, int columns)
     {
         var lastRow = Math.Min(_w.Rows, end * FloatRowGroups.GroupRows);

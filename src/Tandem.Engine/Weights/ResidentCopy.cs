@@ -7,7 +7,7 @@ namespace Tandem.Engine.Weights;
 /// Copies the matrices still read in place from a memory-mapped checkpoint (F32, F16 and BF16 ones that are not on AMX
 /// tiles) into anonymous memory on transparent huge pages, and gives their file pages back (<see cref="PageRelease"/>),
 /// so the model stays resident once. They are copied into row groups (<see cref="FloatRowGroups"/>) where
-/// AVX-512 runs their outer-product kernels (<c>TANDEM_ROW_GROUPS=0</c> keeps them row-major).
+/// AVX-512 or AVX2 runs their outer-product kernels (<c>TANDEM_ROW_GROUPS=0</c> keeps them row-major).
 /// </summary>
 /// <remarks>
 /// Why: a decode step streams every matrix once, and file pages are 4 KiB pages (~500,000 of them for a TinyLlama-1.1B
@@ -65,7 +65,7 @@ public static unsafe class ResidentCopy
         try
         {
             var copied = weights.WithMatrices(Copy, owner);
-            var layout = grouped ? ", into 16-row groups for the AVX-512 outer-product kernels" : $", row-major ({FloatGroupsReason})";
+            var layout = grouped ? $", into 16-row groups for the {(Avx512F.IsSupported ? "AVX-512" : "AVX2")} outer-product kernels" : $", row-major ({FloatGroupsReason})";
             return (copied, FormattableString.Invariant($"{inPlace.Count} {string.Join("/", inPlace.Select(m => m.DType.Name()).Distinct())} matrices ({bytes / 1e9:0.00} GB) copied from the file mapping onto huge pages{layout}"));
         }
         catch
@@ -75,10 +75,10 @@ public static unsafe class ResidentCopy
         }
     }
 
-    /// <summary>Whether F32, BF16 and F16 matrices go into row groups here: AVX-512, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
-    private static bool UseFloatGroups => Avx512F.IsSupported && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
+    /// <summary>Whether F32, BF16 and F16 matrices go into row groups here: AVX-512 or AVX2, unless <c>TANDEM_ROW_GROUPS=0</c>.</summary>
+    private static bool UseFloatGroups => (Avx512F.IsSupported || FloatGroupTiles256.IsSupported) && Environment.GetEnvironmentVariable("TANDEM_ROW_GROUPS") != "0";
 
-    private static string FloatGroupsReason => Avx512F.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512";
+    private static string FloatGroupsReason => Avx512F.IsSupported || FloatGroupTiles256.IsSupported ? "TANDEM_ROW_GROUPS=0" : "no AVX-512 or AVX2";
 
     private static bool IsInPlace(WeightMatrix m) => !m.DType.IsQuantized() && !m.AmxTiles && !m.FloatGroups && m.ByteCount > 0;
 }

@@ -54,12 +54,31 @@ public sealed class FloatRowGroupsTests : IDisposable
     /// reference: token counts that run every tile (16, 8, 4, single tokens, and their mixes), row
     /// counts with a partial last group and with whole 4-group runs, one to three threads.
     /// </summary>
-    [Theory]
-    [InlineData(DType.BF16)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.F32)]
-    public void Every_length_equals_the_canonical_order_bit_for_bit(DType dtype)
+    /// <summary>Every float type on every vector width: the widest native one, the AVX2 kernels, and the scalar loop.</summary>
+    public static TheoryData<DType, string> TypesAndWidths()
     {
+        var data = new TheoryData<DType, string>();
+        foreach (var dtype in (DType[])[DType.BF16, DType.F16, DType.F32])
+        {
+            foreach (var width in (FloatVectorWidth[])[FloatVectorWidth.Auto, FloatVectorWidth.Vector256, FloatVectorWidth.Scalar])
+            {
+                data.Add(dtype, width.ToString());
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TypesAndWidths))]
+    public void Every_length_equals_the_canonical_order_bit_for_bit(DType dtype, string widthName)
+    {
+        var width = Enum.Parse<FloatVectorWidth>(widthName);
+        if (width == FloatVectorWidth.Vector256 && !FloatGroupTiles256.IsSupported)
+        {
+            Assert.Skip("the AVX2 kernels need AVX2 and FMA, which this CPU lacks");
+        }
+
         var random = new Random(7);
         foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 29), (_one, 64, 1), (_three, 70, 3), (_one, 17, 12), (_two, 33, 16), (_two, 48, 7), (_three, 80, 2)])
         {
@@ -68,7 +87,7 @@ public sealed class FloatRowGroupsTests : IDisposable
                 using var w = new TestMatrix(dtype, rows, cols, seed: cols, floatGroups: true);
                 var x = TestMatrix.RandomVector(n * cols, random);
                 var y = new float[n * rows];
-                MatMul.Compute(w.Matrix, x, n, y, threads);
+                MatMul.ComputeOn(width, w.Matrix, x, n, y, threads);
                 for (var t = 0; t < n; t++)
                 {
                     for (var r = 0; r < rows; r++)
@@ -113,6 +132,14 @@ public sealed class FloatRowGroupsTests : IDisposable
                 {
                     Assert.Equal(BitConverter.SingleToInt32Bits(alone[r]), BitConverter.SingleToInt32Bits(y[(position * rows) + r]));
                 }
+            }
+
+            // The AVX2 kernels give the same bits (where this CPU runs wider ones, they are what Auto took).
+            var avx2 = new float[n * rows];
+            MatMul.ComputeOn(FloatVectorWidth.Vector256, w.Matrix, x, n, avx2, _two);
+            for (var r = 0; r < rows; r++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(alone[r]), BitConverter.SingleToInt32Bits(avx2[(position * rows) + r]));
             }
         }
     }
@@ -177,19 +204,25 @@ public sealed class FloatRowGroupsTests : IDisposable
                 foreach (var n in (int[])[1, 4, 8, 16, 17])
                 {
                     var x = Enumerable.Repeat(1f, n).ToArray();
-                    var y = new float[n * patterns.Length];
-                    MatMul.Compute(matrix, x, n, y, _two);
-                    for (var t = 0; t < n; t++)
+                    foreach (var width in Widths)
                     {
-                        for (var r = 0; r < patterns.Length; r++)
+                        var y = new float[n * patterns.Length];
+                        MatMul.ComputeOn(width, matrix, x, n, y, _two);
+                        for (var t = 0; t < n; t++)
                         {
-                            AssertSameValue((float)BitConverter.UInt16BitsToHalf(patterns[r]) + 0f, y[(t * patterns.Length) + r]);
+                            for (var r = 0; r < patterns.Length; r++)
+                            {
+                                AssertSameValue((float)BitConverter.UInt16BitsToHalf(patterns[r]) + 0f, y[(t * patterns.Length) + r]);
+                            }
                         }
                     }
                 }
             }
         }
     }
+
+    /// <summary>The widths the F16 checks run: the native one, and the AVX2 kernels where the CPU has AVX2 (else the scalar loop).</summary>
+    private static FloatVectorWidth[] Widths => [FloatVectorWidth.Auto, FloatVectorWidth.Vector256];
 
     /// <summary>x = n one-hot tokens, token t hot at column first + t: y[t, r] must be w[r, first + t] (+ 0).</summary>
     private static void CheckOneHot(WeightMatrix matrix, ushort[] stored, KernelThreads threads, int n, int first)
@@ -201,8 +234,17 @@ public sealed class FloatRowGroupsTests : IDisposable
             x[(t * cols) + first + t] = 1f;
         }
 
+        foreach (var width in Widths)
+        {
+            CheckOneHot(matrix, stored, threads, n, first, x, width);
+        }
+    }
+
+    private static void CheckOneHot(WeightMatrix matrix, ushort[] stored, KernelThreads threads, int n, int first, float[] x, FloatVectorWidth width)
+    {
+        int rows = matrix.Rows, cols = matrix.Cols;
         var y = new float[n * rows];
-        MatMul.Compute(matrix, x, n, y, threads);
+        MatMul.ComputeOn(width, matrix, x, n, y, threads);
         for (var t = 0; t < n; t++)
         {
             for (var r = 0; r < rows; r++)
