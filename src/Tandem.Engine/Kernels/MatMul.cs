@@ -18,9 +18,10 @@ namespace Tandem.Engine.Kernels;
 ///              (leftover tokens: Tile8x1 / Tile4x1 over all of Cols; leftover rows: Tile1x1)
 ///   n &lt; 4: Tile8x1 (Tile4x1 for 4 rows left) streams each thread's rows once, with software prefetch
 /// </code>
-/// F32, BF16 and F16 weights loaded by the engine on AVX-512 are held in groups of 16 rows with column pairs
+/// Without AVX-512 the same order runs on AVX2 tiles (<see cref="DotTiles256"/>): the same bits on any CPU.
+/// F32, BF16 and F16 weights loaded by the engine on AVX-512 or AVX2 are held in groups of 16 rows with column pairs
 /// interleaved (<see cref="FloatRowGroups"/>): outer-product tiles of 16, 8, 4, 2 or 1 token
-/// (<see cref="FloatGroupTiles"/>, <c>MatMulJob.FloatGroups.cs</c>), in their own canonical order.
+/// (<see cref="FloatGroupTiles"/>, <see cref="FloatGroupTiles256"/>, <c>MatMulJob.FloatGroups.cs</c>), in their own canonical order.
 /// Q8_0 and Q4_0 weights are held in groups of 16 interleaved rows (<see cref="QuantizedRowGroups"/>):
 /// threads split the groups, x is quantized to 8-bit blocks, and 16-row tiles run over 1 or 4 tokens
 /// (<see cref="QuantizedTiles"/>, <c>MatMulJob.Quantized.cs</c>), or over 16 on AMX-INT8 tiles from
