@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Tandem.Engine.Kernels;
+using X86Fma = System.Runtime.Intrinsics.X86.Fma;
 
 namespace Tandem.Engine.Modeling;
 
@@ -21,9 +22,26 @@ namespace Tandem.Engine.Modeling;
 [SkipLocalsInit]
 internal static unsafe class AttentionTiles
 {
+    /// <summary>
+    /// Whether the tiles run on AVX2 (a 16-lane accumulator as two 256-bit halves, smaller tiles for sixteen
+    /// registers) instead of <c>Vector512</c>, which .NET only emulates without AVX-512. The same chains
+    /// either way, so the same bits: true where Vector512 is not accelerated and AVX2 and FMA are there;
+    /// tests set it to run both paths.
+    /// </summary>
+    internal static bool UseVector256 { get; set; } = !Vector512.IsHardwareAccelerated && Avx2.IsSupported && X86Fma.IsSupported;
+
     /// <summary>Scores of 4 queries (padded rows <paramref name="dp"/> floats apart) against keys k0..k3; head size a multiple of 16.</summary>
     public static void Scores4x4(float* q, int dp, float* k0, float* k1, float* k2, float* k3, int chunks, float scale, float* s, int sStride)
     {
+        if (UseVector256)
+        {
+            Scores2x2(q, dp, k0, k1, chunks, scale, s, sStride);
+            Scores2x2(q, dp, k2, k3, chunks, scale, s + 2, sStride);
+            Scores2x2(q + (2 * dp), dp, k0, k1, chunks, scale, s + (2 * sStride), sStride);
+            Scores2x2(q + (2 * dp), dp, k2, k3, chunks, scale, s + (2 * sStride) + 2, sStride);
+            return;
+        }
+
         Vector512<float> a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
         a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = Vector512<float>.Zero;
         a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector512<float>.Zero;
@@ -63,6 +81,11 @@ internal static unsafe class AttentionTiles
     /// <summary>The score of one query (zero-padded to whole chunks) against one key of <paramref name="d"/> floats.</summary>
     public static float Score(float* q, float* k, int d, float scale)
     {
+        if (UseVector256)
+        {
+            return Score256(q, k, d, scale);
+        }
+
         var acc = Vector512<float>.Zero;
         var full = d & ~15;
         for (var c = 0; c < full; c += 16)
@@ -84,6 +107,18 @@ internal static unsafe class AttentionTiles
     /// <summary>Σ of <paramref name="n"/> weights in the canonical lane order; the row must be zero up to the next multiple of 16.</summary>
     public static float WeightSum(float* e, int n)
     {
+        if (UseVector256)
+        {
+            Vector256<float> low = default, high = default;
+            for (var j = 0; j < n; j += 16)
+            {
+                low += Vector256.Load(e + j);
+                high += Vector256.Load(e + j + 8);
+            }
+
+            return DotTiles256.Sum(low, high);
+        }
+
         var acc = Vector512<float>.Zero;
         for (var j = 0; j < n; j += 16)
         {
@@ -100,6 +135,16 @@ internal static unsafe class AttentionTiles
     /// </summary>
     public static void Values4x4(float* e, int eStride, float** v, int n, int c, float* sums, float** o)
     {
+        if (UseVector256)
+        {
+            for (var chunk = c; chunk < c + 4; chunk++)
+            {
+                Values4x1(e, eStride, v, n, chunk, sums, o);
+            }
+
+            return;
+        }
+
         Vector512<float> a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
         a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = Vector512<float>.Zero;
         a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector512<float>.Zero;
@@ -130,6 +175,23 @@ internal static unsafe class AttentionTiles
     /// <summary>Chunk c of one query's output (<see cref="Values4x4"/> for one query and one chunk).</summary>
     public static void Values1x1(float* e, float** v, int n, int c, float sum, float* o)
     {
+        if (UseVector256)
+        {
+            Vector256<float> low = default, high = default;
+            var at = c * 16;
+            for (var j = 0; j < n; j++)
+            {
+                var w = Vector256.Create(e[j]);
+                low = X86Fma.MultiplyAdd(w, Vector256.Load(v[j] + at), low);
+                high = X86Fma.MultiplyAdd(w, Vector256.Load(v[j] + at + 8), high);
+            }
+
+            var divisor = Vector256.Create(sum);
+            (low / divisor).Store(o + at);
+            (high / divisor).Store(o + at + 8);
+            return;
+        }
+
         var acc = Vector512<float>.Zero;
         var offset = c * 16;
         for (var j = 0; j < n; j++)
@@ -150,6 +212,90 @@ internal static unsafe class AttentionTiles
         }
 
         o[d] = acc / sum;
+    }
+
+    /// <summary>Scores of 2 queries (<paramref name="dp"/> floats apart) against keys <paramref name="ka"/> and <paramref name="kb"/> on AVX2: s[0], s[1], s[sStride], s[sStride + 1].</summary>
+    private static void Scores2x2(float* q, int dp, float* ka, float* kb, int chunks, float scale, float* s, int sStride)
+    {
+        Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
+        var q1 = q + dp;
+        for (var c = 0; c < chunks * 16; c += 16)
+        {
+            var ka0 = Vector256.Load(ka + c);
+            var ka1 = Vector256.Load(ka + c + 8);
+            var kb0 = Vector256.Load(kb + c);
+            var kb1 = Vector256.Load(kb + c + 8);
+            var x0 = Vector256.Load(q + c);
+            var x1 = Vector256.Load(q + c + 8);
+            a0 = X86Fma.MultiplyAdd(x0, ka0, a0); a1 = X86Fma.MultiplyAdd(x1, ka1, a1);
+            b0 = X86Fma.MultiplyAdd(x0, kb0, b0); b1 = X86Fma.MultiplyAdd(x1, kb1, b1);
+            x0 = Vector256.Load(q1 + c);
+            x1 = Vector256.Load(q1 + c + 8);
+            c0 = X86Fma.MultiplyAdd(x0, ka0, c0); c1 = X86Fma.MultiplyAdd(x1, ka1, c1);
+            d0 = X86Fma.MultiplyAdd(x0, kb0, d0); d1 = X86Fma.MultiplyAdd(x1, kb1, d1);
+        }
+
+        s[0] = DotTiles256.Sum(a0, a1) * scale;
+        s[1] = DotTiles256.Sum(b0, b1) * scale;
+        s[sStride] = DotTiles256.Sum(c0, c1) * scale;
+        s[sStride + 1] = DotTiles256.Sum(d0, d1) * scale;
+    }
+
+    /// <summary><see cref="Score"/> on AVX2.</summary>
+    private static float Score256(float* q, float* k, int d, float scale)
+    {
+        Vector256<float> low = default, high = default;
+        var full = d & ~15;
+        for (var c = 0; c < full; c += 16)
+        {
+            low = X86Fma.MultiplyAdd(Vector256.Load(q + c), Vector256.Load(k + c), low);
+            high = X86Fma.MultiplyAdd(Vector256.Load(q + c + 8), Vector256.Load(k + c + 8), high);
+        }
+
+        if (full != d)
+        {
+            var tail = stackalloc float[16];
+            new Span<float>(tail, 16).Clear();
+            new ReadOnlySpan<float>(k + full, d - full).CopyTo(new Span<float>(tail, 16));
+            low = X86Fma.MultiplyAdd(Vector256.Load(q + full), Vector256.Load(tail), low);
+            high = X86Fma.MultiplyAdd(Vector256.Load(q + full + 8), Vector256.Load(tail + 8), high);
+        }
+
+        return DotTiles256.Sum(low, high) * scale;
+    }
+
+    /// <summary>Chunk <paramref name="c"/> (16 floats) of the outputs of 4 queries on AVX2 (<see cref="Values4x4"/> one chunk at a time).</summary>
+    private static void Values4x1(float* e, int eStride, float** v, int n, int c, float* sums, float** o)
+    {
+        Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
+        var at = c * 16;
+        for (var j = 0; j < n; j++)
+        {
+            var row = v[j] + at;
+            var x0 = Vector256.Load(row);
+            var x1 = Vector256.Load(row + 8);
+            var w = Vector256.Create(e[j]);
+            a0 = X86Fma.MultiplyAdd(w, x0, a0); a1 = X86Fma.MultiplyAdd(w, x1, a1);
+            w = Vector256.Create(e[eStride + j]);
+            b0 = X86Fma.MultiplyAdd(w, x0, b0); b1 = X86Fma.MultiplyAdd(w, x1, b1);
+            w = Vector256.Create(e[(2 * eStride) + j]);
+            c0 = X86Fma.MultiplyAdd(w, x0, c0); c1 = X86Fma.MultiplyAdd(w, x1, c1);
+            w = Vector256.Create(e[(3 * eStride) + j]);
+            d0 = X86Fma.MultiplyAdd(w, x0, d0); d1 = X86Fma.MultiplyAdd(w, x1, d1);
+        }
+
+        Store2(a0, a1, sums[0], o[0] + at);
+        Store2(b0, b1, sums[1], o[1] + at);
+        Store2(c0, c1, sums[2], o[2] + at);
+        Store2(d0, d1, sums[3], o[3] + at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(Vector256<float> low, Vector256<float> high, float sum, float* o)
+    {
+        var divisor = Vector256.Create(sum);
+        (low / divisor).Store(o);
+        (high / divisor).Store(o + 8);
     }
 
     /// <summary>

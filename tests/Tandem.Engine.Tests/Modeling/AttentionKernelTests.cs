@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Tandem.Engine.Kernels;
 using Tandem.Engine.KvCache;
 using Tandem.Engine.Modeling;
@@ -67,6 +68,26 @@ public class AttentionKernelTests
             expectedA[p] = Expected(cache, tableA, queriesA, p, config);
         }
 
+        // Both tile paths (512-bit, emulated by .NET where the CPU lacks it, and AVX2): the same bits. The switch is
+        // process-wide, so tests running beside this one may take either path meanwhile: same bits, other speed.
+        var native = AttentionTiles.UseVector256;
+        bool[] paths = Avx2.IsSupported && Fma.IsSupported ? [false, true] : [false];
+        try
+        {
+            foreach (var use256 in paths)
+            {
+                AttentionTiles.UseVector256 = use256;
+                RunEveryBatching(cache, tableA, tableB, queriesA, queriesB, expectedA, config, width);
+            }
+        }
+        finally
+        {
+            AttentionTiles.UseVector256 = native;
+        }
+    }
+
+    private static void RunEveryBatching(PagedKvCache cache, int[] tableA, int[] tableB, float[] queriesA, float[] queriesB, float[][] expectedA, ModelConfig config, int width)
+    {
         // Whole prompt in one batch with another sequence's middle; chunks; single decode steps.
         foreach (var threads in new[] { 1, 2, 3 })
         {
