@@ -322,7 +322,7 @@ internal static unsafe class DotTiles
     }
 
     /// <summary>Copies a row's last partial chunk (at <paramref name="source"/>) into a zeroed 128-byte buffer.</summary>
-    private static void PadTail(byte* source, byte* buffer, int bytes)
+    internal static void PadTail(byte* source, byte* buffer, int bytes)
     {
         if (bytes != 0)
         {

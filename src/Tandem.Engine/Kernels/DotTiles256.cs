@@ -42,7 +42,7 @@ internal static unsafe class DotTiles256
         var tail = stackalloc byte[128];
         if (end > full)
         {
-            PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
+            DotTiles.PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         }
 
         var p = w + ((nint)chunk0 * T.ChunkBytes);
@@ -110,7 +110,7 @@ internal static unsafe class DotTiles256
         byte* p0 = w, p1 = w + wStride, p2 = w + (2 * wStride), p3 = w + (3 * wStride);
         for (var i = 0; i < 4; i++)
         {
-            PadTail(w + (i * wStride) + (full * T.ChunkBytes), tail + (i * 128), tailBytes);
+            DotTiles.PadTail(w + (i * wStride) + (full * T.ChunkBytes), tail + (i * 128), tailBytes);
         }
 
         var q = x;
@@ -159,7 +159,7 @@ internal static unsafe class DotTiles256
         var tailBytes = cols % 32 * T.ElementBytes;
         var total = full + (tailBytes != 0 ? 1 : 0);
         var tail = stackalloc byte[128];
-        PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
+        DotTiles.PadTail(w + (full * T.ChunkBytes), tail, tailBytes);
         var p = w;
         var q = x;
         Vector256<float> c0 = default, c1 = default;
@@ -200,15 +200,5 @@ internal static unsafe class DotTiles256
         c0 = Fma.MultiplyAdd(b0, Avx.LoadVector256(q + 16), c0);
         c1 = Fma.MultiplyAdd(b1, Avx.LoadVector256(q + 24), c1);
         return (c0, c1);
-    }
-
-    /// <summary>Copies a row's last partial chunk (at <paramref name="source"/>) into a zeroed 128-byte buffer.</summary>
-    private static void PadTail(byte* source, byte* buffer, int bytes)
-    {
-        if (bytes != 0)
-        {
-            new Span<byte>(buffer, 128).Clear();
-            Buffer.MemoryCopy(source, buffer, 128, bytes);
-        }
     }
 }

@@ -181,11 +181,7 @@ internal sealed unsafe partial class MatMulJob
 
                     if (!full)
                     {
-                        var rows = _w.Rows - (g * FloatRowGroups.GroupRows);
-                        for (var i = 0; i < tokens; i++)
-                        {
-                            new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
-                        }
+                        CopyPartialGroup(scratch, g, tokens, y, yStride);
                     }
 
                     g++;
@@ -250,11 +246,7 @@ internal sealed unsafe partial class MatMulJob
 
                     if (!full)
                     {
-                        var rows = _w.Rows - (g * FloatRowGroups.GroupRows);
-                        for (var i = 0; i < tokens; i++)
-                        {
-                            new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
-                        }
+                        CopyPartialGroup(scratch, g, tokens, y, yStride);
                     }
 
                     g++;
@@ -262,6 +254,16 @@ internal sealed unsafe partial class MatMulJob
 
                 t0 += tokens;
             }
+        }
+    }
+
+    /// <summary>The rows of the padded last group <paramref name="g"/> that exist, from the kernels' scratch (16 floats a token) into y.</summary>
+    private void CopyPartialGroup(float* scratch, int g, int tokens, float* y, nint yStride)
+    {
+        var rows = _w.Rows - (g * FloatRowGroups.GroupRows);
+        for (var i = 0; i < tokens; i++)
+        {
+            new ReadOnlySpan<float>(scratch + (i * 16), rows).CopyTo(new Span<float>(y + (i * yStride), rows));
         }
     }
 

@@ -54,30 +54,11 @@ public sealed class FloatRowGroupsTests : IDisposable
     /// reference: token counts that run every tile (16, 8, 4, single tokens, and their mixes), row
     /// counts with a partial last group and with whole 4-group runs, one to three threads.
     /// </summary>
-    /// <summary>Every float type on every vector width: the widest native one, the AVX2 kernels, and the scalar loop.</summary>
-    public static TheoryData<DType, string> TypesAndWidths()
-    {
-        var data = new TheoryData<DType, string>();
-        foreach (var dtype in (DType[])[DType.BF16, DType.F16, DType.F32])
-        {
-            foreach (var width in (FloatVectorWidth[])[FloatVectorWidth.Auto, FloatVectorWidth.Vector256, FloatVectorWidth.Scalar])
-            {
-                data.Add(dtype, width.ToString());
-            }
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(TypesAndWidths))]
+    [MemberData(nameof(TestMatrix.FloatTypesAndWidths), MemberType = typeof(TestMatrix))]
     public void Every_length_equals_the_canonical_order_bit_for_bit(DType dtype, string widthName)
     {
-        var width = Enum.Parse<FloatVectorWidth>(widthName);
-        if (width == FloatVectorWidth.Vector256 && !FloatGroupTiles256.IsSupported)
-        {
-            Assert.Skip("the AVX2 kernels need AVX2 and FMA, which this CPU lacks");
-        }
+        var width = TestMatrix.WidthOrSkip(widthName);
 
         var random = new Random(7);
         foreach (var (threads, rows, n) in (ReadOnlySpan<(KernelThreads, int, int)>)[(_two, 9, 29), (_one, 64, 1), (_three, 70, 3), (_one, 17, 12), (_two, 33, 16), (_two, 48, 7), (_three, 80, 2)])

@@ -16,27 +16,11 @@ public sealed class MatMulTests : IDisposable
         _three.Dispose();
     }
 
-    /// <summary>Every float type on every vector width: the widest native one, the AVX2 tiles and the scalar definition.</summary>
-    public static TheoryData<DType, string> FloatTypesAndWidths()
-    {
-        var data = new TheoryData<DType, string>();
-        foreach (var dtype in (DType[])[DType.F32, DType.F16, DType.BF16])
-        {
-            foreach (var width in (FloatVectorWidth[])[FloatVectorWidth.Auto, FloatVectorWidth.Vector256, FloatVectorWidth.Scalar])
-            {
-                data.Add(dtype, width.ToString());
-            }
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(FloatTypesAndWidths))]
+    [MemberData(nameof(TestMatrix.FloatTypesAndWidths), MemberType = typeof(TestMatrix))]
     public void Every_length_0_to_256_matches_a_double_reference(DType dtype, string widthName)
     {
-        var width = Enum.Parse<FloatVectorWidth>(widthName);
-        SkipUnlessRuns(width);
+        var width = TestMatrix.WidthOrSkip(widthName);
         var random = new Random(1);
         foreach (var rows in (int[])[1, 5, 8])
         {
@@ -61,11 +45,10 @@ public sealed class MatMulTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FloatTypesAndWidths))]
+    [MemberData(nameof(TestMatrix.FloatTypesAndWidths), MemberType = typeof(TestMatrix))]
     public unsafe void Every_length_equals_the_scalar_definition_of_the_canonical_order_bit_for_bit(DType dtype, string widthName)
     {
-        var width = Enum.Parse<FloatVectorWidth>(widthName);
-        SkipUnlessRuns(width);
+        var width = TestMatrix.WidthOrSkip(widthName);
         var random = new Random(2);
 
         // Past 256: rows long enough for the multi-token loop to slice the reduction axis, with tails.
@@ -179,14 +162,6 @@ public sealed class MatMulTests : IDisposable
         using var w = new TestMatrix(DType.F32, 3, 4, seed: 5);
         Assert.Throws<ArgumentException>(() => MatMul.Compute(w.Matrix, new float[7], 2, new float[6], _one));
         Assert.Throws<ArgumentException>(() => MatMul.Compute(w.Matrix, new float[8], 2, new float[5], _one));
-    }
-
-    private static void SkipUnlessRuns(FloatVectorWidth width)
-    {
-        if (width == FloatVectorWidth.Vector256 && !DotTiles256.IsSupported)
-        {
-            Assert.Skip("the AVX2 tiles need AVX2 and FMA, which this CPU lacks");
-        }
     }
 
     /// <summary>Which element of a 32-chunk the packed position <paramref name="i"/> holds.</summary>

@@ -98,6 +98,33 @@ internal sealed unsafe class TestMatrix : IDisposable
         return (sum, magnitude);
     }
 
+    /// <summary>Every float type on every vector width of the float products: the widest native one, the AVX2 kernels, the scalar code.</summary>
+    public static TheoryData<DType, string> FloatTypesAndWidths()
+    {
+        var data = new TheoryData<DType, string>();
+        foreach (var dtype in (DType[])[DType.F32, DType.F16, DType.BF16])
+        {
+            foreach (var width in (FloatVectorWidth[])[FloatVectorWidth.Auto, FloatVectorWidth.Vector256, FloatVectorWidth.Scalar])
+            {
+                data.Add(dtype, width.ToString());
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The width a <see cref="FloatTypesAndWidths"/> row names; skips the test where the CPU cannot run it (AVX2 without AVX2).</summary>
+    internal static FloatVectorWidth WidthOrSkip(string name)
+    {
+        var width = Enum.Parse<FloatVectorWidth>(name);
+        if (width == FloatVectorWidth.Vector256 && !DotTiles256.IsSupported)
+        {
+            Assert.Skip("the AVX2 kernels need AVX2 and FMA, which this CPU lacks");
+        }
+
+        return width;
+    }
+
     public static float[] RandomVector(int length, Random random)
     {
         var x = new float[length];
