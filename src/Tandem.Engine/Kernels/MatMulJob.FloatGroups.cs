@@ -101,25 +101,33 @@ internal sealed unsafe partial class MatMulJob
     private void RunFloatGroups<T>(int start, int end)
         where T : IPairDecoder
     {
+        if (_width == FloatVectorWidth.Vector512 && Avx512F.IsSupported)
+        {
+            RunFloatGroups<T, Avx512GroupKernels>(start, end);
+        }
+        else if (_width != FloatVectorWidth.Scalar && FloatGroupTiles256.IsSupported)
+        {
+            RunFloatGroups<T, Avx2GroupKernels>(start, end);
+        }
+        else
+        {
+            RunFloatGroupsScalar(start, end, 2 * FloatRowGroups.Pairs(_w.Cols));
+        }
+    }
+
+    /// <summary>
+    /// Groups [<paramref name="start"/>, <paramref name="end"/>) a block at a time, every token tile over a block before
+    /// the next, on one vector width's kernels (<typeparamref name="TKernels"/>).
+    /// </summary>
+    private void RunFloatGroups<T, TKernels>(int start, int end)
+        where T : IPairDecoder
+        where TKernels : IGroupKernels
+    {
         var pairs = FloatRowGroups.Pairs(_w.Cols);
         var columns = 2 * pairs;
         var groupBytes = FloatRowGroups.GroupBytes(_w.DType, _w.Cols);
         var fullGroups = _w.Rows / FloatRowGroups.GroupRows;
         nint yStride = _w.Rows;
-        if (_width != FloatVectorWidth.Vector512 || !Avx512F.IsSupported)
-        {
-            if (_width != FloatVectorWidth.Scalar && FloatGroupTiles256.IsSupported)
-            {
-                RunFloatGroups256<T>(start, end);
-            }
-            else
-            {
-                RunFloatGroupsScalar(start, end, columns);
-            }
-
-            return;
-        }
-
         var blockGroups = Math.Max(4, (int)(BlockBytes / Math.Max(groupBytes, 1)) & ~3);
         var scratch = stackalloc float[16 * 16];
         for (var g0 = start; g0 < end; g0 += blockGroups)
@@ -136,114 +144,15 @@ internal sealed unsafe partial class MatMulJob
                 {
                     var w = _w.Data + (g * groupBytes);
                     var y = _y + (t0 * yStride) + (g * FloatRowGroups.GroupRows);
-                    if (tokens == 1 && g + 4 <= wholeEnd)
+                    var taken = TKernels.Groups<T>(w, (nint)groupBytes, pairs, x, tokens, y, yStride, wholeEnd - g);
+                    if (taken > 0)
                     {
-                        FloatGroupTiles.OneToken4<T>(w, (nint)groupBytes, pairs, x, y);
-                        g += 4;
-                        continue;
-                    }
-
-                    if (tokens == 2 && g + 4 <= wholeEnd)
-                    {
-                        FloatGroupTiles.Tokens2Quad<T>(w, (nint)groupBytes, pairs, x, y, yStride);
-                        g += 4;
-                        continue;
-                    }
-
-                    if (tokens == 4 && g + 2 <= wholeEnd)
-                    {
-                        FloatGroupTiles.Tokens4Pair<T>(w, (nint)groupBytes, pairs, x, y, yStride);
-                        g += 2;
+                        g += taken;
                         continue;
                     }
 
                     var full = g < fullGroups;
-                    var target = full ? y : scratch;
-                    var stride = full ? yStride : 16;
-                    switch (tokens)
-                    {
-                        case 16:
-                            FloatGroupTiles.Tokens16<T>(w, pairs, x, target, stride);
-                            break;
-                        case 8:
-                            FloatGroupTiles.Tokens8<T>(w, pairs, x, target, stride);
-                            break;
-                        case 4:
-                            FloatGroupTiles.Tokens4<T>(w, pairs, x, target, stride);
-                            break;
-                        case 2:
-                            FloatGroupTiles.Tokens2<T>(w, pairs, x, target, stride);
-                            break;
-                        default:
-                            FloatGroupTiles.OneToken1<T>(w, pairs, x, target);
-                            break;
-                    }
-
-                    if (!full)
-                    {
-                        CopyPartialGroup(scratch, g, tokens, y, yStride);
-                    }
-
-                    g++;
-                }
-
-                t0 += tokens;
-            }
-        }
-    }
-
-    /// <summary>
-    /// As the AVX-512 loop with the AVX2 kernels (<see cref="FloatGroupTiles256"/>): token tiles of 4 or more
-    /// run 4 tokens at a time over each group, 2 and 1 as they are (one token over two groups at a time).
-    /// </summary>
-    private void RunFloatGroups256<T>(int start, int end)
-        where T : IPairDecoder
-    {
-        var pairs = FloatRowGroups.Pairs(_w.Cols);
-        var columns = 2 * pairs;
-        var groupBytes = FloatRowGroups.GroupBytes(_w.DType, _w.Cols);
-        var fullGroups = _w.Rows / FloatRowGroups.GroupRows;
-        nint yStride = _w.Rows;
-        var blockGroups = Math.Max(4, (int)(BlockBytes / Math.Max(groupBytes, 1)) & ~3);
-        var scratch = stackalloc float[16 * 16];
-        for (var g0 = start; g0 < end; g0 += blockGroups)
-        {
-            var g1 = Math.Min(end, g0 + blockGroups);
-            var wholeEnd = Math.Min(g1, fullGroups);
-            for (var t0 = 0; t0 < _n;)
-            {
-                var tokens = TileTokens(_n - t0);
-                var x = _x + ((long)t0 * columns);
-                for (var g = g0; g < g1;)
-                {
-                    var w = _w.Data + (g * groupBytes);
-                    var y = _y + (t0 * yStride) + (g * FloatRowGroups.GroupRows);
-                    if (tokens == 1 && g + 2 <= wholeEnd)
-                    {
-                        FloatGroupTiles256.OneToken2<T>(w, (nint)groupBytes, pairs, x, y);
-                        g += 2;
-                        continue;
-                    }
-
-                    var full = g < fullGroups;
-                    var target = full ? y : scratch;
-                    var stride = full ? yStride : 16;
-                    if (tokens == 1)
-                    {
-                        FloatGroupTiles256.OneToken1<T>(w, pairs, x, target);
-                    }
-                    else if (tokens == 2)
-                    {
-                        FloatGroupTiles256.Tokens2<T>(w, pairs, x, 2, target, stride);
-                    }
-                    else
-                    {
-                        for (var i = 0; i < tokens; i += 4)
-                        {
-                            FloatGroupTiles256.Tokens4<T>(w, pairs, x + i, tokens, target + (i * stride), stride);
-                        }
-                    }
-
+                    TKernels.Group<T>(w, pairs, x, tokens, full ? y : scratch, full ? yStride : 16);
                     if (!full)
                     {
                         CopyPartialGroup(scratch, g, tokens, y, yStride);
@@ -289,6 +198,103 @@ internal sealed unsafe partial class MatMulJob
             }
 
             t0 += tokens;
+        }
+    }
+}
+
+/// <summary>One vector width's row-group kernels, as <see cref="MatMulJob"/>'s block loop calls them.</summary>
+internal unsafe interface IGroupKernels
+{
+    /// <summary>
+    /// A tile of <paramref name="tokens"/> over several whole groups at once where this width has such a kernel and
+    /// <paramref name="wholeLeft"/> whole groups remain; returns the groups taken, 0 for none.
+    /// </summary>
+    static abstract int Groups<T>(byte* w, nint groupBytes, int pairs, float* x, int tokens, float* y, nint yStride, int wholeLeft)
+        where T : IPairDecoder;
+
+    /// <summary>A tile of <paramref name="tokens"/> (16, 8, 4, 2 or 1, packed as <c>TileTokens</c> makes them) over one group.</summary>
+    static abstract void Group<T>(byte* w, int pairs, float* x, int tokens, float* y, nint yStride)
+        where T : IPairDecoder;
+}
+
+/// <summary>AVX-512: 1 token over 4 groups, 2 over 4, 4 over 2; single-group kernels of 16, 8, 4, 2 and 1 token.</summary>
+internal readonly unsafe struct Avx512GroupKernels : IGroupKernels
+{
+    public static int Groups<T>(byte* w, nint groupBytes, int pairs, float* x, int tokens, float* y, nint yStride, int wholeLeft)
+        where T : IPairDecoder
+    {
+        switch (tokens)
+        {
+            case 1 when wholeLeft >= 4:
+                FloatGroupTiles.OneToken4<T>(w, groupBytes, pairs, x, y);
+                return 4;
+            case 2 when wholeLeft >= 4:
+                FloatGroupTiles.Tokens2Quad<T>(w, groupBytes, pairs, x, y, yStride);
+                return 4;
+            case 4 when wholeLeft >= 2:
+                FloatGroupTiles.Tokens4Pair<T>(w, groupBytes, pairs, x, y, yStride);
+                return 2;
+            default:
+                return 0;
+        }
+    }
+
+    public static void Group<T>(byte* w, int pairs, float* x, int tokens, float* y, nint yStride)
+        where T : IPairDecoder
+    {
+        switch (tokens)
+        {
+            case 16:
+                FloatGroupTiles.Tokens16<T>(w, pairs, x, y, yStride);
+                break;
+            case 8:
+                FloatGroupTiles.Tokens8<T>(w, pairs, x, y, yStride);
+                break;
+            case 4:
+                FloatGroupTiles.Tokens4<T>(w, pairs, x, y, yStride);
+                break;
+            case 2:
+                FloatGroupTiles.Tokens2<T>(w, pairs, x, y, yStride);
+                break;
+            default:
+                FloatGroupTiles.OneToken1<T>(w, pairs, x, y);
+                break;
+        }
+    }
+}
+
+/// <summary>AVX2 (<see cref="FloatGroupTiles256"/>): 1 token over 2 groups; tiles of 4 or more 4 tokens at a time over a group, 2 and 1 as they are.</summary>
+internal readonly unsafe struct Avx2GroupKernels : IGroupKernels
+{
+    public static int Groups<T>(byte* w, nint groupBytes, int pairs, float* x, int tokens, float* y, nint yStride, int wholeLeft)
+        where T : IPairDecoder
+    {
+        if (tokens == 1 && wholeLeft >= 2)
+        {
+            FloatGroupTiles256.OneToken2<T>(w, groupBytes, pairs, x, y);
+            return 2;
+        }
+
+        return 0;
+    }
+
+    public static void Group<T>(byte* w, int pairs, float* x, int tokens, float* y, nint yStride)
+        where T : IPairDecoder
+    {
+        if (tokens == 1)
+        {
+            FloatGroupTiles256.OneToken1<T>(w, pairs, x, y);
+        }
+        else if (tokens == 2)
+        {
+            FloatGroupTiles256.Tokens2<T>(w, pairs, x, 2, y, yStride);
+        }
+        else
+        {
+            for (var i = 0; i < tokens; i += 4)
+            {
+                FloatGroupTiles256.Tokens4<T>(w, pairs, x + i, tokens, y + (i * yStride), yStride);
+            }
         }
     }
 }
