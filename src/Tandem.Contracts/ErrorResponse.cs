@@ -16,6 +16,9 @@ public sealed record ErrorResponse
     public static ErrorResponse Authentication(string message = "Incorrect API key provided.") =>
         Create(401, message, "authentication_error", null, "invalid_api_key");
 
+    public static ErrorResponse PermissionDenied(string message, string? param = null) =>
+        Create(403, message, "permission_error", param, null);
+
     public static ErrorResponse ModelNotFound(string model) =>
         Create(404, $"The model '{model}' does not exist.", "not_found_error", "model", "model_not_found");
 

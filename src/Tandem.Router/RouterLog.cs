@@ -25,6 +25,12 @@ internal static partial class RouterLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Path} failed with {Status}: {Reason}")]
     public static partial void RequestFailed(ILogger logger, string path, int status, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Asked {Server} to free the KV blocks of ctx_request_id {CtxRequestId}, whose generation leg did not complete: {Result}")]
+    public static partial void KvRelease(ILogger logger, string server, long? ctxRequestId, string result);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not ask {Server} to free the KV blocks of ctx_request_id {CtxRequestId} ({Reason}); its lease frees them")]
+    public static partial void KvReleaseFailed(ILogger logger, string server, long? ctxRequestId, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Path} ended at the context server ({FinishReason})")]
     public static partial void FinishedAtContext(ILogger logger, string path, string finishReason);
 

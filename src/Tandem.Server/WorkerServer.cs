@@ -182,6 +182,7 @@ public static class WorkerServer
         app.MapGet("/steady_clock_offset", info.SteadyClockAsync);
         app.MapPost("/steady_clock_offset", info.SetSteadyClockOffsetAsync);
         app.MapPost("/kv_cache_events", info.KvCacheEventsAsync);
+        app.MapPost("/kv_cache_release", new KvReleaseEndpoint(state).HandleAsync);
         app.MapFallback(context => HttpResponses.WriteErrorAsync(
             context.Response, ErrorResponse.NotFound($"No route {context.Request.Method} {context.Request.Path}.")));
         return app;

@@ -7,4 +7,12 @@ public interface IKvSender
     KvTransferState Register(string requestId);
 
     KvTransferStats Stats { get; }
+
+    /// <summary>
+    /// Frees a registered request's held blocks without a transfer, because its generation leg will not come (the
+    /// client left between the legs, or the generation leg failed). The caller proves it saw the context answer by
+    /// the request's secret. Idempotent: a request already transferred, expired or released says so and changes
+    /// nothing; one being transferred right now is left to that transfer.
+    /// </summary>
+    Task<KvReleaseResult> ReleaseAsync(string requestId, ReadOnlyMemory<byte> secret);
 }

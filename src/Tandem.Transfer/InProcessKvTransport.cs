@@ -32,6 +32,18 @@ public sealed class InProcessKvTransport : IKvSender, IKvReceiver
 
     public KvTransferState Register(string requestId) => _registry.Register(requestId, Host, Port);
 
+    public async Task<KvReleaseResult> ReleaseAsync(string requestId, ReadOnlyMemory<byte> secret)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        var result = _registry.Abandon(requestId, secret.Span);
+        if (result.Outcome == KvReleaseOutcome.Released)
+        {
+            await _source.ReleaseAsync(requestId).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     public void Stop() => Volatile.Write(ref _stopped, 1);
 
     public void BreakNextPull() => Volatile.Write(ref _breakNext, 1);

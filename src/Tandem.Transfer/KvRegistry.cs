@@ -79,6 +79,21 @@ internal sealed class KvRegistry(KvCacheLayout layout, TimeSpan lease, TimeProvi
         }
     }
 
+    /// <summary>
+    /// Forgets a waiting request whose blocks are to be freed without a transfer, when the secret matches; the caller
+    /// frees the blocks on <see cref="KvReleaseOutcome.Released"/>. A request being transferred is left to that transfer.
+    /// </summary>
+    public KvReleaseResult Abandon(string requestId, ReadOnlySpan<byte> secret)
+    {
+        if (!TryClaim(requestId, secret, out var error, out var reason))
+        {
+            return new KvReleaseResult(error == KvTransferError.Refused ? KvReleaseOutcome.Refused : KvReleaseOutcome.NotHeld, reason);
+        }
+
+        Complete(requestId);
+        return new KvReleaseResult(KvReleaseOutcome.Released, $"the KV blocks of request {requestId} were freed");
+    }
+
     /// <summary>A claimed pull failed: the request may be pulled again while its lease lasts.</summary>
     public void Return(string requestId)
     {

@@ -20,6 +20,7 @@ namespace Tandem.Transfer;
 ///   Ready          stream the snapshot in Data frames of at most max_tokens_in_buffer tokens, then End
 ///   Ack            forget the request, release its blocks, count the success
 ///   failure        count it; the request stays pullable until its lease ends, the engine frees the blocks then
+/// ReleaseAsync()   the generation leg will not come (router's POST /kv_cache_release): forget it, free its blocks now
 /// DisposeAsync()   stop accepting, cancel open transfers, wait for them
 /// </code>
 /// </summary>
@@ -115,6 +116,20 @@ public sealed class KvTransferServer : IKvSender, IAsyncDisposable
         var endpoint = LocalEndpoint ?? throw new InvalidOperationException("the KV transfer server is not started");
         var host = _wildcard && arrivedOn is not null ? KvTransferServerAddress.ForWildcard(_bindAddress!, arrivedOn, [IPAddress.Parse(AdvertisedHost)]) : AdvertisedHost;
         return _registry.Register(requestId, host, endpoint.Port);
+    }
+
+    /// <inheritdoc/>
+    public async Task<KvReleaseResult> ReleaseAsync(string requestId, ReadOnlyMemory<byte> secret)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        var result = _registry.Abandon(requestId, secret.Span);
+        if (result.Outcome == KvReleaseOutcome.Released)
+        {
+            await _source.ReleaseAsync(requestId).ConfigureAwait(false);
+            TransferLog.Released(_logger, requestId);
+        }
+
+        return result;
     }
 
     public async ValueTask DisposeAsync()

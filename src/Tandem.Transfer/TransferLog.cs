@@ -11,6 +11,9 @@ internal static partial class TransferLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent KV of request {RequestId}: {Bytes} bytes in {Milliseconds:F1} ms; blocks released")]
     public static partial void Sent(ILogger logger, string requestId, long bytes, double milliseconds);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "KV blocks of request {RequestId} freed without a transfer: its generation leg will not come")]
+    public static partial void Released(ILogger logger, string requestId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "KV transfer of request {RequestId} to {Peer} failed ({Error}): {Reason}")]
     public static partial void SendFailed(ILogger logger, string requestId, string peer, KvTransferError error, string reason);
 

@@ -216,4 +216,60 @@ public sealed class TransportScenarioTests
 
         Assert.Equal(reasons[0], reasons[1]);
     }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_release_frees_the_blocks_once_and_a_later_pull_finds_nothing(string kind)
+    {
+        await using var pair = TransportPair.Create(kind);
+        pair.Source.Hold("ctx-1", tokens: 8);
+        var state = pair.Sender.Register("ctx-1");
+
+        var released = await pair.Sender.ReleaseAsync("ctx-1", state.Secret);
+        var again = await pair.Sender.ReleaseAsync("ctx-1", state.Secret);
+        var pull = await pair.PullAsync(state);
+
+        Assert.Equal(KvReleaseOutcome.Released, released.Outcome);
+        Assert.Equal(KvReleaseOutcome.NotHeld, again.Outcome);
+        Assert.Contains("ctx-1", again.Reason, StringComparison.Ordinal);
+        Assert.Equal(KvTransferError.NotFound, pull.Error);
+        Assert.Equal(1, pair.Source.Releases("ctx-1"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_release_with_a_wrong_secret_is_refused_and_the_pull_still_works(string kind)
+    {
+        await using var pair = TransportPair.Create(kind);
+        pair.Source.Hold("ctx-1", tokens: 8);
+        var state = pair.Sender.Register("ctx-1");
+
+        var refused = await pair.Sender.ReleaseAsync("ctx-1", KvTransferState.NewSecret());
+
+        Assert.Equal(KvReleaseOutcome.Refused, refused.Outcome);
+        Assert.Contains("secret", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, pair.Source.Releases("ctx-1"));
+        Assert.True((await pair.PullAsync(state)).Succeeded, "the real receiver can still pull");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_release_after_the_pull_or_the_lease_changes_nothing(string kind)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var pair = TransportPair.Create(kind, clock, TimeSpan.FromSeconds(30));
+        pair.Source.Hold("pulled", tokens: 8);
+        pair.Source.Hold("expired", tokens: 8);
+        var pulled = pair.Sender.Register("pulled");
+        var expired = pair.Sender.Register("expired");
+        Assert.True((await pair.PullAsync(pulled)).Succeeded);
+        await pair.Source.Released("pulled").WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Equal(KvReleaseOutcome.NotHeld, (await pair.Sender.ReleaseAsync("pulled", pulled.Secret)).Outcome);
+        Assert.Equal(KvReleaseOutcome.NotHeld, (await pair.Sender.ReleaseAsync("expired", expired.Secret)).Outcome);
+        Assert.Equal(KvReleaseOutcome.NotHeld, (await pair.Sender.ReleaseAsync("never-registered", pulled.Secret)).Outcome);
+        Assert.Equal(1, pair.Source.Releases("pulled"));
+        Assert.Equal(0, pair.Source.Releases("expired"));
+    }
 }

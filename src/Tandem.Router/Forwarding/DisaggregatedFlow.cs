@@ -25,6 +25,8 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
 
     private readonly LegSender _sender = new(state, logger);
 
+    private readonly ContextRelease _release = new(state, logger);
+
     public Task HandleCompletionAsync(HttpContext context) => HandleAsync(context, chat: false);
 
     public Task HandleChatAsync(HttpContext context) => HandleAsync(context, chat: true);
@@ -126,7 +128,20 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
         }
 
         var perf = answer.CtxRequestId is { } ctxRequestId ? new PerfStart(contextServer.Name, ctxRequestId, arrival) : null;
-        return await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer, generationPrompt, perf).ConfigureAwait(false);
+        var generationOutcome = "cancelled";
+        try
+        {
+            generationOutcome = await GenerationAsync(context, request, LegRequests.Generation(request, answer), answer.PromptTokenIds.Count, contextServer, generationPrompt, perf).ConfigureAwait(false);
+            return generationOutcome;
+        }
+        finally
+        {
+            if (generationOutcome != "completed")
+            {
+                // The generation server may never pull this request's blocks: free them now, not at the lease's end.
+                _release.Start(contextServer, answer);
+            }
+        }
     }
 
     /// <summary>

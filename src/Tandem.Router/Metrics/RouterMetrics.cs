@@ -15,6 +15,7 @@ internal sealed class RouterMetrics
     private readonly Histogram _legDuration;
     private readonly Counter _upstreamErrors;
     private readonly Gauge _active;
+    private readonly Counter _kvReleases;
     private long _contextStarted;
     private long _contextCompleted;
     private long _generationStarted;
@@ -26,6 +27,10 @@ internal sealed class RouterMetrics
         _requests = factory.CreateCounter("tandem_router_requests_total", "Client requests by outcome (completed, finished_at_context, client_error, upstream_error, timeout, unavailable, cancelled).", "outcome");
         _legDuration = factory.CreateHistogram("tandem_router_leg_duration_seconds", "Time of one upstream leg, from sending to the last byte relayed.", new HistogramConfiguration { LabelNames = ["leg"], Buckets = LatencyBuckets });
         _upstreamErrors = factory.CreateCounter("tandem_router_upstream_errors_total", "Failed upstream calls by server and reason (connection, timeout, bad_response, status).", "server", "reason");
+        _kvReleases = factory.CreateCounter(
+            "tandem_router_kv_releases_total",
+            "Context servers asked to free a request's held KV blocks because its generation leg did not complete, by result (released, not_held: already transferred or expired, failed: no answer, unsupported: the server has no /kv_cache_release).",
+            "result");
         _active = factory.CreateGauge("tandem_router_requests_active", "Client requests in progress.");
     }
 
@@ -50,6 +55,8 @@ internal sealed class RouterMetrics
         Interlocked.Increment(ref leg == "context" ? ref _contextCompleted : ref _generationCompleted);
         _legDuration.WithLabels(leg).Observe(duration.TotalSeconds);
     }
+
+    public void KvRelease(string result) => _kvReleases.WithLabels(result).Inc();
 
     public void UpstreamError(string server, string reason) => _upstreamErrors.WithLabels(server, reason).Inc();
 

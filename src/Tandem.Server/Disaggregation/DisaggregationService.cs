@@ -156,6 +156,28 @@ internal sealed class DisaggregationService : IAsyncDisposable
         return new GenerationKv(null, true, null);
     }
 
+    /// <summary>
+    /// <c>POST /kv_cache_release</c>: frees a context-only request's held blocks when its generation leg will not come
+    /// (see <see cref="IKvSender.ReleaseAsync"/>); <paramref name="encodedOpaqueState"/> is the state this server
+    /// answered the request with, whose secret proves the caller saw that answer.
+    /// </summary>
+    public async Task<(KvReleaseResult? Result, ErrorResponse? Error)> ReleaseAsync(string? encodedOpaqueState)
+    {
+        const string param = "disaggregated_params.encoded_opaque_state";
+        if (_sender is null)
+        {
+            return (null, ErrorResponse.InvalidRequest("This is a generation server (--server_role generation): it holds no KV blocks for transfer.", param));
+        }
+
+        if (!KvTransferState.TryDecode(encodedOpaqueState, out var state, out var problem))
+        {
+            return (null, ErrorResponse.InvalidRequest($"{param} is not a Tandem transfer state: {problem}", param));
+        }
+
+        var result = await _sender.ReleaseAsync(state.RequestId, state.Secret).ConfigureAwait(false);
+        return result.Outcome == KvReleaseOutcome.Refused ? (null, ErrorResponse.PermissionDenied(result.Reason, param)) : (result, null);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_sender is not null)

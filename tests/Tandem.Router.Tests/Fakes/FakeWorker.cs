@@ -59,6 +59,15 @@ public sealed class FakeWorker : IAsyncDisposable
     /// <summary>What its <c>POST /kv_cache_events</c> hands out next (TensorRT-LLM's event objects), drained by each call.</summary>
     public ConcurrentQueue<JsonObject> KvCacheEvents { get; } = new();
 
+    /// <summary>The bodies of the <c>POST /kv_cache_release</c> calls this worker got, in order.</summary>
+    public ConcurrentQueue<JsonObject> Releases { get; } = new();
+
+    /// <summary>Whether <c>/kv_cache_release</c> answers "released" (else "not held").</summary>
+    public bool ReleaseHeld { get; set; } = true;
+
+    /// <summary>Whether <c>/kv_cache_release</c> answers 404, as a server without it does.</summary>
+    public bool ReleaseMissing { get; set; }
+
     public string FirstToken { get; set; } = " Once";
 
     public IReadOnlyList<string> GenerationTokens { get; set; } = [" Once", " upon", " a", " time"];
@@ -95,6 +104,19 @@ public sealed class FakeWorker : IAsyncDisposable
         app.MapPost("/v1/completions", context => worker!.HandleAsync(context, chat: false));
         app.MapPost("/v1/chat/completions", context => worker!.HandleAsync(context, chat: true));
         perfMetrics.Map(app);
+        app.MapPost("/kv_cache_release", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            worker!.Releases.Enqueue(JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted))!.AsObject());
+            if (worker.ReleaseMissing)
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($$"""{"released":{{(worker.ReleaseHeld ? "true" : "false")}},"reason":"fake"}""", context.RequestAborted);
+        });
         app.MapPost("/kv_cache_events", async context =>
         {
             var events = new JsonArray();
