@@ -40,29 +40,26 @@ internal sealed class ContextRelease(RouterState state, ILogger logger)
         {
             using var timeout = new CancellationTokenSource(Timeout, state.Time);
             var (call, failure) = await state.Upstream.PostAsync(server, Path, body, timeout.Token).ConfigureAwait(false);
-            if (call is null)
+            using (call)
             {
-                result = "failed";
-                RouterLog.KvReleaseFailed(logger, server.Name, ctxRequestId, failure!.Message);
-            }
-            else
-            {
-                using (call)
-                {
-                    result = await ReadAsync(call).ConfigureAwait(false);
-                }
+                result = call is null ? Failed(server, ctxRequestId, failure!.Message) : await ReadAsync(call).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // a release is best effort: the lease frees the blocks anyway; never an unobserved exception
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            result = "failed";
-            RouterLog.KvReleaseFailed(logger, server.Name, ctxRequestId, e.Message);
+            result = Failed(server, ctxRequestId, e.Message);
         }
 
         state.Metrics.KvRelease(result);
         RouterLog.KvRelease(logger, server.Name, ctxRequestId, result);
+    }
+
+    private string Failed(UpstreamServer server, long? ctxRequestId, string reason)
+    {
+        RouterLog.KvReleaseFailed(logger, server.Name, ctxRequestId, reason);
+        return "failed";
     }
 
     private static async Task<string> ReadAsync(UpstreamCall call)

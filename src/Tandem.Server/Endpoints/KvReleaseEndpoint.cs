@@ -52,7 +52,7 @@ internal sealed class KvReleaseEndpoint(ServerState state)
         encoded = null;
         try
         {
-            if (JsonNode.Parse(body) is JsonObject { } root
+            if (JsonNode.Parse(body) is JsonObject root
                 && root["disaggregated_params"] is JsonObject parameters
                 && parameters["encoded_opaque_state"] is JsonValue value
                 && value.GetValueKind() == JsonValueKind.String)
