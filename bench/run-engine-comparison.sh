@@ -89,7 +89,7 @@ rows+=("Tandem:BF16 safetensors:$out/tandem-safetensors-bf16.json:BF16 gguf")
 # BF16 runs on AMX tiles where the CPU has them; the same model on the vector kernels (AVX-512, else AVX2) for
 # comparison. On a CPU without AMX this row repeats the one above.
 TANDEM_AMX=0 tandem_run safetensors-bf16-avx512 "$model"
-rows+=("Tandem:BF16 safetensors (TANDEM_AMX=0: no AMX tiles):$out/tandem-safetensors-bf16-avx512.json:BF16 gguf")
+rows+=("Tandem:BF16 safetensors (TANDEM_AMX=0, no AMX tiles):$out/tandem-safetensors-bf16-avx512.json:BF16 gguf")
 for q in int8:Q8_0 int4:Q4_0; do
   kind="${q%%:*}"; vs="${q##*:}"
   if [[ $has_quantization == 1 ]]; then
