@@ -78,6 +78,41 @@ public class DisaggregatedServingTests
 
         await topology.AssertPoolsFullAsync();
     }
+
+    [Fact]
+    public async Task A_generation_server_killed_mid_stream_ends_the_stream_with_an_error_and_leaves_no_held_blocks()
+    {
+        await using var topology = await Topology.StartAsync(("context", true, false), ("generation", false, true));
+        var body = new JsonObject { ["model"] = Topology.Model, ["prompt"] = Prompts[0], ["max_tokens"] = 400, ["ignore_eos"] = true, ["temperature"] = 0, ["stream"] = true };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(topology.Router, "v1/completions")) { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        using var response = await topology.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var events = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken)).EnumerateAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        Assert.True(await events.MoveNextAsync(), "no first event");
+        Assert.Contains("\"text\"", events.Current.Data, StringComparison.Ordinal);
+
+        await topology.KillWorkerAsync(1);
+        var rest = new List<string>();
+        while (await events.MoveNextAsync())
+        {
+            rest.Add(events.Current.Data);
+        }
+
+        await events.DisposeAsync();
+        Assert.True(rest.Count >= 2 && rest[^1] == "[DONE]" && rest[^2].Contains("\"error\"", StringComparison.Ordinal), string.Join("\n", rest.TakeLast(3)) + "\n" + topology.Logs);
+
+        // With the generation server gone, every request fails fast; the context server's blocks are freed at once
+        // (the router's /kv_cache_release), not after the 60 s lease.
+        foreach (var stream in new[] { false, true })
+        {
+            body["stream"] = stream;
+            body["max_tokens"] = 20;
+            using var failed = await topology.Http.PostAsync(new Uri(topology.Router, "v1/completions"), new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.BadGateway, failed.StatusCode);
+        }
+
+        await topology.AssertPoolFullAsync(topology.Workers[0]);
+    }
+
     [Fact]
     public async Task Perf_metrics_join_both_legs_of_every_request_once()
     {

@@ -120,7 +120,8 @@ internal sealed partial class TandemProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>SIGKILL to it and its children; returns once it has exited.</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
@@ -128,7 +129,11 @@ internal sealed partial class TandemProcess : IAsyncDisposable
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await _process.WaitForExitAsync(cts.Token);
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
         _process.Dispose();
     }
 

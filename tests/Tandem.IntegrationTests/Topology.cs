@@ -188,22 +188,31 @@ internal sealed class Topology : IAsyncDisposable
     {
         foreach (var worker in Workers)
         {
-            JsonNode? info = null;
-            for (var i = 0; i < 300; i++)
-            {
-                info = JsonNode.Parse(await Http.GetStringAsync(new Uri(worker, "server_info")))!;
-                var load = info["load"]!;
-                if (load["running"]!.GetValue<int>() + load["waiting"]!.GetValue<int>() + load["held_for_transfer"]!.GetValue<int>() == 0)
-                {
-                    break;
-                }
-
-                await Task.Delay(20);
-            }
-
-            Assert.True(info!["kv_blocks"]!["total"]!.GetValue<int>() == info["kv_blocks"]!["free"]!.GetValue<int>(), $"{worker} still holds KV blocks: {info}");
+            await AssertPoolFullAsync(worker);
         }
     }
+
+    /// <summary>The worker idle (nothing running, waiting or held for a transfer) with its whole KV pool free, within 6 s.</summary>
+    public async Task AssertPoolFullAsync(Uri worker)
+    {
+        JsonNode? info = null;
+        for (var i = 0; i < 300; i++)
+        {
+            info = JsonNode.Parse(await Http.GetStringAsync(new Uri(worker, "server_info")))!;
+            var load = info["load"]!;
+            if (load["running"]!.GetValue<int>() + load["waiting"]!.GetValue<int>() + load["held_for_transfer"]!.GetValue<int>() == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.True(info!["kv_blocks"]!["total"]!.GetValue<int>() == info["kv_blocks"]!["free"]!.GetValue<int>(), $"{worker} still holds KV blocks: {info}");
+    }
+
+    /// <summary>Kills worker <paramref name="index"/> (in the order given to StartAsync) with SIGKILL and waits for it to be gone.</summary>
+    public Task KillWorkerAsync(int index) => _processes[index].KillAsync();
 
     public async ValueTask DisposeAsync()
     {
