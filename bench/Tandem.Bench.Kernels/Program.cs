@@ -10,6 +10,7 @@ using Tandem.Engine.Weights;
 //        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
 //        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
 //        Tandem.Bench.Kernels tile256 ROWS CHUNKS [tokens=4]: the BF16 1x4 AVX2 tile alone on one thread, in cache
+//        Tandem.Bench.Kernels q-tile q8_0|q4_0 [blocks=64] [tokens=1|4]: the 16-row AVX2 / AVX-VNNI tile alone on one thread, in cache
 //        Tandem.Bench.Kernels vnni-tile q8_0|q4_0 [blocks=64]: the 16-row x 4-token tile on 512-bit VNNI alone on one thread, in cache
 //        BENCH_COPIES=N: cycle through N copies of each matrix instead of 256 MiB of them (1: weights hot in L3, to tell memory from kernel)
 if (args is ["attention", ..])
@@ -27,6 +28,12 @@ if (args is ["tile256", ..])
 if (args is ["tile", ..])
 {
     TileBench.Run(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 4);
+    return;
+}
+
+if (args is ["q-tile", ..])
+{
+    QuantizedTileBench.Run(args.Length > 1 && args[1].Equals("q4_0", StringComparison.OrdinalIgnoreCase), args.Length > 2 ? int.Parse(args[2]) : 64, args.Length > 3 ? int.Parse(args[3]) : 1);
     return;
 }
 

@@ -68,24 +68,28 @@ internal static unsafe class QuantizedTiles
             Vector256<int> i0, j0;
             if (NibbleSums<T>())
             {
-                // Q4_0 without AVX-VNNI: the block's quads summed in 16 bits (two chains a half), one vpmaddwd a half.
-                Vector256<short> pi0 = default, pj0 = default, pi1 = default, pj1 = default;
-                var (low0, high0) = Line<T>(data, 0);
-                pi0 += Avx2.MultiplyAddAdjacent(low0, Quad(a, 0)); pj0 += Avx2.MultiplyAddAdjacent(high0, Quad(a, 0));
-                var (low1, high1) = Line<T>(data, 1);
-                pi1 += Avx2.MultiplyAddAdjacent(low1, Quad(a, 1)); pj1 += Avx2.MultiplyAddAdjacent(high1, Quad(a, 1));
-                var (low2, high2) = Line<T>(data, 2);
-                pi0 += Avx2.MultiplyAddAdjacent(low2, Quad(a, 2)); pj0 += Avx2.MultiplyAddAdjacent(high2, Quad(a, 2));
-                var (low3, high3) = Line<T>(data, 3);
-                pi1 += Avx2.MultiplyAddAdjacent(low3, Quad(a, 3)); pj1 += Avx2.MultiplyAddAdjacent(high3, Quad(a, 3));
-                var (low4, high4) = Line<T>(data, 4);
-                pi0 += Avx2.MultiplyAddAdjacent(low4, Quad(a, 4)); pj0 += Avx2.MultiplyAddAdjacent(high4, Quad(a, 4));
-                var (low5, high5) = Line<T>(data, 5);
-                pi1 += Avx2.MultiplyAddAdjacent(low5, Quad(a, 5)); pj1 += Avx2.MultiplyAddAdjacent(high5, Quad(a, 5));
-                var (low6, high6) = Line<T>(data, 6);
-                pi0 += Avx2.MultiplyAddAdjacent(low6, Quad(a, 6)); pj0 += Avx2.MultiplyAddAdjacent(high6, Quad(a, 6));
-                var (low7, high7) = Line<T>(data, 7);
-                pi1 += Avx2.MultiplyAddAdjacent(low7, Quad(a, 7)); pj1 += Avx2.MultiplyAddAdjacent(high7, Quad(a, 7));
+                // Q4_0 without AVX-VNNI: each 32-byte half line loaded once and split into its two quads'
+                // nibbles, each token quad broadcast once; the quads summed in 16 bits (two chains a half),
+                // then one vpmaddwd a half.
+                var mask = Vector256.Create((byte)0x0F);
+                Vector256<short> pi0, pj0, pi1, pj1;
+                {
+                    var (v0, v1, qa, qb) = (Vector256.Load(data), Vector256.Load(data + 32), Quad(a, 0), Quad(a, 1));
+                    pi0 = Avx2.MultiplyAddAdjacent(v0 & mask, qa);
+                    pj0 = Avx2.MultiplyAddAdjacent(v1 & mask, qa);
+                    pi1 = Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & mask, qb);
+                    pj1 = Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & mask, qb);
+                }
+
+                for (var l = 1; l < 4; l++)
+                {
+                    var (v0, v1, qa, qb) = (Vector256.Load(data + (64 * l)), Vector256.Load(data + (64 * l) + 32), Quad(a, 2 * l), Quad(a, (2 * l) + 1));
+                    pi0 += Avx2.MultiplyAddAdjacent(v0 & mask, qa);
+                    pj0 += Avx2.MultiplyAddAdjacent(v1 & mask, qa);
+                    pi1 += Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & mask, qb);
+                    pj1 += Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & mask, qb);
+                }
+
                 i0 = c + Avx2.MultiplyAddAdjacent(pi0 + pi1, Vector256.Create((short)1));
                 j0 = c + Avx2.MultiplyAddAdjacent(pj0 + pj1, Vector256.Create((short)1));
             }
