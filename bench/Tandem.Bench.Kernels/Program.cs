@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Tandem.Engine.Kernels;
+using Tandem.Engine.KvCache;
 using Tandem.Engine.Weights;
 
 // MatMul throughput on TinyLlama-1.1B shapes.
 // usage: Tandem.Bench.Kernels [dtype=BF16 (F32, BF16 or F16 in row groups, bf16-rows / f16-rows: row-major, Q8_0, Q4_0, or amx: BF16 on AMX tiles)] [threads=ProcessorCount] [n list, e.g. 1,4,16,64,128] [shape indexes, e.g. 0,3]
 //        Tandem.Bench.Kernels calibrate [threads]: only the host's limits, as "bandwidth_gbps=X peak_gflops=Y" (for bench/run-engine-comparison.sh)
-//        Tandem.Bench.Kernels attention [threads] [positions=1024]: one layer of attention on the TinyLlama-1.1B head shape
+//        Tandem.Bench.Kernels attention [threads] [positions=1024] [float32|bfloat16]: one layer of attention on the TinyLlama-1.1B head shape
 //        Tandem.Bench.Kernels tile ROWS CHUNKS [tokens=4]: the BF16 4x4 tile alone on one thread, weights and x hot in cache (the kernel's ceiling)
 //        Tandem.Bench.Kernels tile256 ROWS CHUNKS [tokens=4]: the BF16 1x4 AVX2 tile alone on one thread, in cache
 //        Tandem.Bench.Kernels q-tile q8_0|q4_0 [blocks=64] [tokens=1|4]: the 16-row AVX2 / AVX-VNNI tile alone on one thread, in cache
@@ -15,7 +16,10 @@ using Tandem.Engine.Weights;
 //        BENCH_COPIES=N: cycle through N copies of each matrix instead of 256 MiB of them (1: weights hot in L3, to tell memory from kernel)
 if (args is ["attention", ..])
 {
-    AttentionBench.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount, args.Length > 2 ? int.Parse(args[2]) : 1024);
+    AttentionBench.Run(
+        args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount,
+        args.Length > 2 ? int.Parse(args[2]) : 1024,
+        args.Length > 3 ? KvCacheDTypes.Parse(args[3]) ?? throw new ArgumentException($"KV dtype: {KvCacheDTypes.Accepted}") : KvCacheDType.Float32);
     return;
 }
 

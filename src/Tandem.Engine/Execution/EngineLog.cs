@@ -4,8 +4,8 @@ namespace Tandem.Engine.Execution;
 
 internal static partial class EngineLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {Blocks} KV blocks of {TokensPerBlock} tokens ({CapacityTokens} tokens, {Megabytes} MiB), max_batch_size {MaxBatchSize}, max_num_tokens {MaxNumTokens}, max_seq_len {MaxSeqLen}, {Threads} threads")]
-    public static partial void Ready(ILogger logger, int blocks, int tokensPerBlock, long capacityTokens, long megabytes, int maxBatchSize, int maxNumTokens, int maxSeqLen, int threads);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {Blocks} KV blocks of {TokensPerBlock} tokens ({CapacityTokens} tokens, {Megabytes} MiB of {KvDType}), max_batch_size {MaxBatchSize}, max_num_tokens {MaxNumTokens}, max_seq_len {MaxSeqLen}, {Threads} threads")]
+    public static partial void Ready(ILogger logger, int blocks, int tokensPerBlock, long capacityTokens, long megabytes, string kvDType, int maxBatchSize, int maxNumTokens, int maxSeqLen, int threads);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} preempted (KV blocks exhausted); it will recompute its {Tokens} tokens")]
     public static partial void Preempted(ILogger logger, string requestId, int tokens);

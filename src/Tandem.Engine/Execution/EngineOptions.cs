@@ -22,6 +22,12 @@ public sealed record EngineOptions
     /// <summary>Fraction of the machine's available memory given to the KV cache when no byte size is set.</summary>
     public double FreeMemoryFraction { get; init; } = 0.5;
 
+    /// <summary>
+    /// What K and V are stored as (<c>kv_cache_config.dtype</c>): fp32 (default), or bfloat16, which holds twice the
+    /// tokens in the same memory and halves what a transfer and attention read, at the cost of rounding K and V.
+    /// </summary>
+    public KvCache.KvCacheDType KvCacheDType { get; init; }
+
     /// <summary>KV cache capacity in tokens (TensorRT-LLM's <c>kv_cache_config.max_tokens</c>); caps the memory-derived size.</summary>
     public long? MaxKvTokens { get; init; }
 

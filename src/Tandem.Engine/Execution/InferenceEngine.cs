@@ -81,7 +81,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         _weights = weights;
         Config = config;
         MaxSeqLen = maxSeqLen;
-        Layout = new KvCacheLayout(modelFingerprint, config.NumLayers, config.NumKvHeads, config.HeadDim, options.TokensPerBlock);
+        Layout = new KvCacheLayout(modelFingerprint, config.NumLayers, config.NumKvHeads, config.HeadDim, options.TokensPerBlock, KvCacheDTypes.Name(options.KvCacheDType));
         var blocks = KvCacheSizing.BlockCount(options, Layout, maxSeqLen, out var sizingError);
         if (sizingError is not null)
         {
@@ -109,7 +109,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         _logits = new float[options.MaxBatchSize * config.VocabSize];
         _eos = [.. config.EosTokenIds];
 
-        EngineLog.Ready(_logger, blocks, options.TokensPerBlock, _cache.CapacityTokens, blocks * Layout.BlockBytes >> 20, options.MaxBatchSize, maxTokens, maxSeqLen, _threads.Count);
+        EngineLog.Ready(_logger, blocks, options.TokensPerBlock, _cache.CapacityTokens, blocks * Layout.BlockBytes >> 20, Layout.DType, options.MaxBatchSize, maxTokens, maxSeqLen, _threads.Count);
         _thread = new Thread(Run) { IsBackground = true, Name = "tandem-engine" };
         _thread.Start();
     }

@@ -73,12 +73,20 @@ internal sealed unsafe class AttentionKernel
         {
             for (var unit = start; unit < end; unit++)
             {
-                RunUnit(unit, scratch, scores, queries, discard, (float**)rows, q, output);
+                if (_cache!.IsBFloat16)
+                {
+                    RunUnit<BFloat16Rows>(unit, scratch, scores, queries, discard, (byte**)rows, q, output);
+                }
+                else
+                {
+                    RunUnit<Float32Rows>(unit, scratch, scores, queries, discard, (byte**)rows, q, output);
+                }
             }
         }
     }
 
-    private void RunUnit(int unit, Scratch scratch, float* scores, float* queries, float* discard, float** rows, float* q, float* output)
+    private void RunUnit<TKv>(int unit, Scratch scratch, float* scores, float* queries, float* discard, byte** rows, float* q, float* output)
+        where TKv : IKvRows
     {
         var c = _config;
         var d = c.HeadDim;
@@ -92,16 +100,18 @@ internal sealed unsafe class AttentionKernel
         var dp = scratch.PaddedHeadDim;
         var sStride = scratch.ScoreStride;
 
-        // Key and V rows of positions 0..n-1: one block address per block, then TokenStride steps.
+        // Key and V rows of positions 0..n-1: one block address per block, then TokenStride elements' steps.
         var layout = _cache!.Layout;
+        var headBytes = kvHead * d * layout.ElementBytes;
+        var tokenBytes = layout.TokenStride * layout.ElementBytes;
         var table = _batch.BlockTables[_batch.SequenceOf[token]];
         var keys = rows;
         var values = rows + scratch.Positions;
         for (int block = 0, j = 0; j < n; block++)
         {
-            var k = _cache.Slot(table[block], _layer, 0, value: false) + (kvHead * d);
-            var v = _cache.Slot(table[block], _layer, 0, value: true) + (kvHead * d);
-            for (var end = Math.Min(n, j + layout.TokensPerBlock); j < end; j++, k += layout.TokenStride, v += layout.TokenStride)
+            var k = _cache.Slot(table[block], _layer, 0, value: false) + headBytes;
+            var v = _cache.Slot(table[block], _layer, 0, value: true) + headBytes;
+            for (var end = Math.Min(n, j + layout.TokensPerBlock); j < end; j++, k += tokenBytes, v += tokenBytes)
             {
                 keys[j] = k;
                 values[j] = v;
@@ -131,7 +141,7 @@ internal sealed unsafe class AttentionKernel
         {
             for (; j0 + 4 <= n; j0 += 4)
             {
-                AttentionTiles.Scores4x4(queries, dp, keys[j0], keys[j0 + 1], keys[j0 + 2], keys[j0 + 3], d / 16, _scale, scores + j0, sStride);
+                AttentionTiles.Scores4x4<TKv>(queries, dp, keys[j0], keys[j0 + 1], keys[j0 + 2], keys[j0 + 3], d / 16, _scale, scores + j0, sStride);
             }
         }
 
@@ -139,7 +149,7 @@ internal sealed unsafe class AttentionKernel
         {
             for (var j = j0; j < n; j++)
             {
-                scores[(i * sStride) + j] = i < count ? AttentionTiles.Score(queries + (i * dp), keys[j], d, _scale) : 0f;
+                scores[(i * sStride) + j] = i < count ? AttentionTiles.Score<TKv>(queries + (i * dp), keys[j], d, _scale) : 0f;
             }
         }
 
@@ -165,19 +175,19 @@ internal sealed unsafe class AttentionKernel
         var chunk = 0;
         for (; chunk + 4 <= chunks; chunk += 4)
         {
-            AttentionTiles.Values4x4(scores, sStride, values, n, chunk, sums, outputs);
+            AttentionTiles.Values4x4<TKv>(scores, sStride, values, n, chunk, sums, outputs);
         }
 
         for (var i = 0; i < count; i++)
         {
             for (var rest = chunk; rest < chunks; rest++)
             {
-                AttentionTiles.Values1x1(scores + (i * sStride), values, n, rest, sums[i], outputs[i]);
+                AttentionTiles.Values1x1<TKv>(scores + (i * sStride), values, n, rest, sums[i], outputs[i]);
             }
 
             for (var e = chunks * 16; e < d; e++)
             {
-                AttentionTiles.ValueElement(scores + (i * sStride), values, n, e, sums[i], outputs[i]);
+                AttentionTiles.ValueElement<TKv>(scores + (i * sStride), values, n, e, sums[i], outputs[i]);
             }
         }
     }

@@ -17,7 +17,9 @@ namespace Tandem.Engine.Modeling;
 /// <item>output[d] = (Σ_j e_j·V_j[d] as an fma chain in position order from zero) / denominator.</item>
 /// </list>
 /// Tiles compute several (query, key) pairs or several (query, chunk) outputs at once, each on its
-/// own accumulator in exactly that sequence; they only share loads.
+/// own accumulator in exactly that sequence; they only share loads. K and V rows are read through
+/// a <c>TKv</c> (<see cref="IKvRows"/>: fp32, or bfloat16 widened exactly), so the cache's
+/// dtype changes the values read, never the order.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class AttentionTiles
@@ -31,14 +33,15 @@ internal static unsafe class AttentionTiles
     internal static bool UseVector256 { get; set; } = !Vector512.IsHardwareAccelerated && Avx2.IsSupported && X86Fma.IsSupported;
 
     /// <summary>Scores of 4 queries (padded rows <paramref name="dp"/> floats apart) against keys k0..k3; head size a multiple of 16.</summary>
-    public static void Scores4x4(float* q, int dp, float* k0, float* k1, float* k2, float* k3, int chunks, float scale, float* s, int sStride)
+    public static void Scores4x4<TKv>(float* q, int dp, byte* k0, byte* k1, byte* k2, byte* k3, int chunks, float scale, float* s, int sStride)
+        where TKv : IKvRows
     {
         if (UseVector256)
         {
-            Scores2x2(q, dp, k0, k1, chunks, scale, s, sStride);
-            Scores2x2(q, dp, k2, k3, chunks, scale, s + 2, sStride);
-            Scores2x2(q + (2 * dp), dp, k0, k1, chunks, scale, s + (2 * sStride), sStride);
-            Scores2x2(q + (2 * dp), dp, k2, k3, chunks, scale, s + (2 * sStride) + 2, sStride);
+            Scores2x2<TKv>(q, dp, k0, k1, chunks, scale, s, sStride);
+            Scores2x2<TKv>(q, dp, k2, k3, chunks, scale, s + 2, sStride);
+            Scores2x2<TKv>(q + (2 * dp), dp, k0, k1, chunks, scale, s + (2 * sStride), sStride);
+            Scores2x2<TKv>(q + (2 * dp), dp, k2, k3, chunks, scale, s + (2 * sStride) + 2, sStride);
             return;
         }
 
@@ -47,10 +50,10 @@ internal static unsafe class AttentionTiles
         a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector512<float>.Zero;
         for (var c = 0; c < chunks * 16; c += 16)
         {
-            var x0 = Vector512.Load(k0 + c);
-            var x1 = Vector512.Load(k1 + c);
-            var x2 = Vector512.Load(k2 + c);
-            var x3 = Vector512.Load(k3 + c);
+            var x0 = TKv.Load512(k0, c);
+            var x1 = TKv.Load512(k1, c);
+            var x2 = TKv.Load512(k2, c);
+            var x3 = TKv.Load512(k3, c);
             var q0 = Vector512.Load(q + c);
             a00 = Fma(a00, q0, x0); a01 = Fma(a01, q0, x1); a02 = Fma(a02, q0, x2); a03 = Fma(a03, q0, x3);
             var q1 = Vector512.Load(q + dp + c);
@@ -79,25 +82,30 @@ internal static unsafe class AttentionTiles
     }
 
     /// <summary>The score of one query (zero-padded to whole chunks) against one key of <paramref name="d"/> floats.</summary>
-    public static float Score(float* q, float* k, int d, float scale)
+    public static float Score<TKv>(float* q, byte* k, int d, float scale)
+        where TKv : IKvRows
     {
         if (UseVector256)
         {
-            return Score256(q, k, d, scale);
+            return Score256<TKv>(q, k, d, scale);
         }
 
         var acc = Vector512<float>.Zero;
         var full = d & ~15;
         for (var c = 0; c < full; c += 16)
         {
-            acc = Fma(acc, Vector512.Load(q + c), Vector512.Load(k + c));
+            acc = Fma(acc, Vector512.Load(q + c), TKv.Load512(k, c));
         }
 
         if (full != d)
         {
             var tail = stackalloc float[16];
             Vector512<float>.Zero.Store(tail);
-            new ReadOnlySpan<float>(k + full, d - full).CopyTo(new Span<float>(tail, 16));
+            for (var i = full; i < d; i++)
+            {
+                tail[i - full] = TKv.Get(k, i);
+            }
+
             acc = Fma(acc, Vector512.Load(q + full), Vector512.Load(tail));
         }
 
@@ -133,13 +141,14 @@ internal static unsafe class AttentionTiles
     /// <paramref name="eStride"/> apart, V rows <paramref name="v"/>[0..n), each output divided by its
     /// denominator and stored at o[i] + 16c.
     /// </summary>
-    public static void Values4x4(float* e, int eStride, float** v, int n, int c, float* sums, float** o)
+    public static void Values4x4<TKv>(float* e, int eStride, byte** v, int n, int c, float* sums, float** o)
+        where TKv : IKvRows
     {
         if (UseVector256)
         {
             for (var chunk = c; chunk < c + 4; chunk++)
             {
-                Values4x1(e, eStride, v, n, chunk, sums, o);
+                Values4x1<TKv>(e, eStride, v, n, chunk, sums, o);
             }
 
             return;
@@ -151,11 +160,11 @@ internal static unsafe class AttentionTiles
         var offset = c * 16;
         for (var j = 0; j < n; j++)
         {
-            var row = v[j] + offset;
-            var x0 = Vector512.Load(row);
-            var x1 = Vector512.Load(row + 16);
-            var x2 = Vector512.Load(row + 32);
-            var x3 = Vector512.Load(row + 48);
+            var row = v[j];
+            var x0 = TKv.Load512(row, offset);
+            var x1 = TKv.Load512(row, offset + 16);
+            var x2 = TKv.Load512(row, offset + 32);
+            var x3 = TKv.Load512(row, offset + 48);
             var w = Vector512.Create(e[j]);
             a00 = Fma(a00, w, x0); a01 = Fma(a01, w, x1); a02 = Fma(a02, w, x2); a03 = Fma(a03, w, x3);
             w = Vector512.Create(e[eStride + j]);
@@ -173,7 +182,8 @@ internal static unsafe class AttentionTiles
     }
 
     /// <summary>Chunk c of one query's output (<see cref="Values4x4"/> for one query and one chunk).</summary>
-    public static void Values1x1(float* e, float** v, int n, int c, float sum, float* o)
+    public static void Values1x1<TKv>(float* e, byte** v, int n, int c, float sum, float* o)
+        where TKv : IKvRows
     {
         if (UseVector256)
         {
@@ -182,8 +192,8 @@ internal static unsafe class AttentionTiles
             for (var j = 0; j < n; j++)
             {
                 var w = Vector256.Create(e[j]);
-                low = X86Fma.MultiplyAdd(w, Vector256.Load(v[j] + at), low);
-                high = X86Fma.MultiplyAdd(w, Vector256.Load(v[j] + at + 8), high);
+                low = X86Fma.MultiplyAdd(w, TKv.Load256(v[j], at), low);
+                high = X86Fma.MultiplyAdd(w, TKv.Load256(v[j], at + 8), high);
             }
 
             var divisor = Vector256.Create(sum);
@@ -196,35 +206,37 @@ internal static unsafe class AttentionTiles
         var offset = c * 16;
         for (var j = 0; j < n; j++)
         {
-            acc = Fma(acc, Vector512.Create(e[j]), Vector512.Load(v[j] + offset));
+            acc = Fma(acc, Vector512.Create(e[j]), TKv.Load512(v[j], offset));
         }
 
         (acc / Vector512.Create(sum)).Store(o + offset);
     }
 
     /// <summary>Output element <paramref name="d"/> of one query: the lane of a chunk, computed alone.</summary>
-    public static void ValueElement(float* e, float** v, int n, int d, float sum, float* o)
+    public static void ValueElement<TKv>(float* e, byte** v, int n, int d, float sum, float* o)
+        where TKv : IKvRows
     {
         var acc = 0f;
         for (var j = 0; j < n; j++)
         {
-            acc = MathF.FusedMultiplyAdd(e[j], v[j][d], acc);
+            acc = MathF.FusedMultiplyAdd(e[j], TKv.Get(v[j], d), acc);
         }
 
         o[d] = acc / sum;
     }
 
     /// <summary>Scores of 2 queries (<paramref name="dp"/> floats apart) against keys <paramref name="ka"/> and <paramref name="kb"/> on AVX2: s[0], s[1], s[sStride], s[sStride + 1].</summary>
-    private static void Scores2x2(float* q, int dp, float* ka, float* kb, int chunks, float scale, float* s, int sStride)
+    private static void Scores2x2<TKv>(float* q, int dp, byte* ka, byte* kb, int chunks, float scale, float* s, int sStride)
+        where TKv : IKvRows
     {
         Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
         var q1 = q + dp;
         for (var c = 0; c < chunks * 16; c += 16)
         {
-            var ka0 = Vector256.Load(ka + c);
-            var ka1 = Vector256.Load(ka + c + 8);
-            var kb0 = Vector256.Load(kb + c);
-            var kb1 = Vector256.Load(kb + c + 8);
+            var ka0 = TKv.Load256(ka, c);
+            var ka1 = TKv.Load256(ka, c + 8);
+            var kb0 = TKv.Load256(kb, c);
+            var kb1 = TKv.Load256(kb, c + 8);
             var x0 = Vector256.Load(q + c);
             var x1 = Vector256.Load(q + c + 8);
             a0 = X86Fma.MultiplyAdd(x0, ka0, a0); a1 = X86Fma.MultiplyAdd(x1, ka1, a1);
@@ -242,21 +254,26 @@ internal static unsafe class AttentionTiles
     }
 
     /// <summary><see cref="Score"/> on AVX2.</summary>
-    private static float Score256(float* q, float* k, int d, float scale)
+    private static float Score256<TKv>(float* q, byte* k, int d, float scale)
+        where TKv : IKvRows
     {
         Vector256<float> low = default, high = default;
         var full = d & ~15;
         for (var c = 0; c < full; c += 16)
         {
-            low = X86Fma.MultiplyAdd(Vector256.Load(q + c), Vector256.Load(k + c), low);
-            high = X86Fma.MultiplyAdd(Vector256.Load(q + c + 8), Vector256.Load(k + c + 8), high);
+            low = X86Fma.MultiplyAdd(Vector256.Load(q + c), TKv.Load256(k, c), low);
+            high = X86Fma.MultiplyAdd(Vector256.Load(q + c + 8), TKv.Load256(k, c + 8), high);
         }
 
         if (full != d)
         {
             var tail = stackalloc float[16];
             new Span<float>(tail, 16).Clear();
-            new ReadOnlySpan<float>(k + full, d - full).CopyTo(new Span<float>(tail, 16));
+            for (var i = full; i < d; i++)
+            {
+                tail[i - full] = TKv.Get(k, i);
+            }
+
             low = X86Fma.MultiplyAdd(Vector256.Load(q + full), Vector256.Load(tail), low);
             high = X86Fma.MultiplyAdd(Vector256.Load(q + full + 8), Vector256.Load(tail + 8), high);
         }
@@ -265,15 +282,16 @@ internal static unsafe class AttentionTiles
     }
 
     /// <summary>Chunk <paramref name="c"/> (16 floats) of the outputs of 4 queries on AVX2 (<see cref="Values4x4"/> one chunk at a time).</summary>
-    private static void Values4x1(float* e, int eStride, float** v, int n, int c, float* sums, float** o)
+    private static void Values4x1<TKv>(float* e, int eStride, byte** v, int n, int c, float* sums, float** o)
+        where TKv : IKvRows
     {
         Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
         var at = c * 16;
         for (var j = 0; j < n; j++)
         {
-            var row = v[j] + at;
-            var x0 = Vector256.Load(row);
-            var x1 = Vector256.Load(row + 8);
+            var row = v[j];
+            var x0 = TKv.Load256(row, at);
+            var x1 = TKv.Load256(row, at + 8);
             var w = Vector256.Create(e[j]);
             a0 = X86Fma.MultiplyAdd(w, x0, a0); a1 = X86Fma.MultiplyAdd(w, x1, a1);
             w = Vector256.Create(e[eStride + j]);

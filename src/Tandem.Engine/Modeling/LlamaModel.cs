@@ -117,8 +117,8 @@ public sealed class LlamaModel
                 _rope.Apply(_q.AsSpan(i * qWidth, qWidth), c.NumHeads, position);
                 _rope.Apply(_k.AsSpan(i * kvWidth, kvWidth), c.NumKvHeads, position);
                 var table = batch.BlockTables[batch.SequenceOf[i]];
-                _k.AsSpan(i * kvWidth, kvWidth).CopyTo(cache.At(table, layer, position, value: false));
-                _v.AsSpan(i * kvWidth, kvWidth).CopyTo(cache.At(table, layer, position, value: true));
+                cache.Write(table, layer, position, value: false, _k.AsSpan(i * kvWidth, kvWidth));
+                cache.Write(table, layer, position, value: true, _v.AsSpan(i * kvWidth, kvWidth));
             }
 
             _attention.Run(batch, cache, layer, _q, _attn);

@@ -100,7 +100,7 @@ public class BatchInvarianceTests
     }
 
     /// <summary>Each prompt's greedy tokens run alone, one after the other.</summary>
-    private static async Task<List<int>[]> AloneAsync(EngineHarness single, int[][] prompts, int maxTokens)
+    internal static async Task<List<int>[]> AloneAsync(EngineHarness single, int[][] prompts, int maxTokens)
     {
         var alone = new List<int>[prompts.Length];
         for (var i = 0; i < prompts.Length; i++)
@@ -115,7 +115,7 @@ public class BatchInvarianceTests
     /// All prompts together, arriving <paramref name="delayStepMs"/> · i ms apart: each gives its tokens
     /// alone, and the block pool is full again afterwards.
     /// </summary>
-    private static async Task<EngineHarness.Outcome[]> AssertTogetherAsAloneAsync(EngineHarness batched, int[][] prompts, List<int>[] alone, int maxTokens, int delayStepMs)
+    internal static async Task<EngineHarness.Outcome[]> AssertTogetherAsAloneAsync(EngineHarness batched, int[][] prompts, List<int>[] alone, int maxTokens, int delayStepMs)
     {
         var runs = new Task<EngineHarness.Outcome>[prompts.Length];
         for (var i = 0; i < prompts.Length; i++)

@@ -88,7 +88,7 @@ public class BlockPoolTests
         var table = new List<int>();
         Assert.True(cache.Pool.TryAllocate(2, table));
 
-        cache.At(table, layer: 1, position: 9, value: true).Fill(42f);
+        cache.Write(table, layer: 1, position: 9, value: true, Enumerable.Repeat(42f, layout.TokenStride).ToArray());
         var bytes = cache.BlockBytes(table[1]);
         var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
 
@@ -96,5 +96,32 @@ public class BlockPoolTests
         var start = (3 * layout.LayerHalfStride) + (1 * layout.TokenStride);
         Assert.All(floats.Slice(start, layout.TokenStride).ToArray(), v => Assert.Equal(42f, v));
         Assert.Equal(layout.TokenStride, floats.ToArray().Count(v => v == 42f));
+    }
+
+    [Fact]
+    public void A_bfloat16_cache_stores_two_bytes_an_element_rounded_to_nearest_even_and_reads_them_back_widened()
+    {
+        var layout = new KvCacheLayout("m", Layers: 2, KvHeads: 1, HeadDim: 8, TokensPerBlock: 4, KvCacheDTypes.BFloat16Name);
+        Assert.Equal(2 * 2 * 4 * 8 * 2, layout.BlockBytes);
+        Assert.Equal(2 * 2 * 8 * 2, layout.BytesPerToken);
+        using var cache = new PagedKvCache(layout, 2);
+        var table = new List<int>();
+        Assert.True(cache.Pool.TryAllocate(2, table));
+
+        // 1 + 2^-8 is a tie between bfloat16 1 and 1 + 2^-7 (rounds to even: 1); 1 + 3·2^-8 rounds up to 1 + 2^-6;
+        // just above the tie rounds up; NaN stays NaN; infinity and the largest values stay as they are.
+        float[] written = [1f + (1f / 256), 1f + (3f / 256), 1.00391f, float.NaN, float.PositiveInfinity, -3.5f, 0f, -0f];
+        float[] expected = [1f, 1f + (1f / 64), 1f + (1f / 128), float.NaN, float.PositiveInfinity, -3.5f, 0f, -0f];
+        cache.Write(table, layer: 1, position: 6, value: false, written);
+        var read = new float[8];
+        cache.Read(table, layer: 1, position: 6, value: false, read);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits).Where((_, i) => i != 3), read.Select(BitConverter.SingleToInt32Bits).Where((_, i) => i != 3));
+        Assert.True(float.IsNaN(read[3]));
+
+        // The element's two bytes sit where the block-major layout puts them: layer 1's K, slot 2 of the second block.
+        var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(cache.BlockBytes(table[1]));
+        var start = (2 * layout.LayerHalfStride) + (2 * layout.TokenStride);
+        Assert.Equal((ushort)0x3F80, halves[start]);
+        Assert.Equal((ushort)0xC060, halves[start + 5]);
     }
 }

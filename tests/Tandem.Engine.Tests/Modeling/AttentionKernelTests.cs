@@ -16,28 +16,33 @@ public class AttentionKernelTests
 {
     private const int Positions = 301;
 
-    public static TheoryData<int, int, int, int> Shapes => new()
+    public static TheoryData<int, int, int, int, KvCacheDType> Shapes => new()
     {
-        // head size, KV heads, group size, tokens per block
-        { 8, 4, 2, 32 },    // stories260K
-        { 12, 2, 3, 16 },   // the tiny GQA test model
-        { 16, 2, 4, 7 },
-        { 16, 1, 5, 16 },
-        { 24, 1, 6, 5 },
-        { 32, 2, 8, 32 },
-        { 64, 4, 8, 32 },   // TinyLlama-1.1B
-        { 64, 1, 1, 13 },
-        { 64, 2, 7, 32 },
-        { 80, 1, 3, 9 },
-        { 128, 1, 4, 16 },
+        // head size, KV heads, group size, tokens per block, what the cache stores
+        { 8, 4, 2, 32, KvCacheDType.Float32 },    // stories260K
+        { 8, 4, 2, 32, KvCacheDType.BFloat16 },
+        { 12, 2, 3, 16, KvCacheDType.Float32 },   // the tiny GQA test model
+        { 12, 2, 3, 16, KvCacheDType.BFloat16 },
+        { 16, 2, 4, 7, KvCacheDType.Float32 },
+        { 16, 1, 5, 16, KvCacheDType.BFloat16 },
+        { 24, 1, 6, 5, KvCacheDType.Float32 },
+        { 24, 1, 6, 5, KvCacheDType.BFloat16 },
+        { 32, 2, 8, 32, KvCacheDType.Float32 },
+        { 64, 4, 8, 32, KvCacheDType.Float32 },   // TinyLlama-1.1B
+        { 64, 4, 8, 32, KvCacheDType.BFloat16 },
+        { 64, 1, 1, 13, KvCacheDType.Float32 },
+        { 64, 2, 7, 32, KvCacheDType.BFloat16 },
+        { 80, 1, 3, 9, KvCacheDType.Float32 },
+        { 80, 1, 3, 9, KvCacheDType.BFloat16 },
+        { 128, 1, 4, 16, KvCacheDType.Float32 },
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Tiled_kernel_equals_the_scalar_reference_for_every_batching(int headDim, int kvHeads, int group, int tokensPerBlock)
+    public void Tiled_kernel_equals_the_scalar_reference_for_every_batching(int headDim, int kvHeads, int group, int tokensPerBlock, KvCacheDType dtype)
     {
         var config = Config(headDim, kvHeads, group);
-        var layout = new KvCacheLayout("test", 2, kvHeads, headDim, tokensPerBlock);
+        var layout = new KvCacheLayout("test", 2, kvHeads, headDim, tokensPerBlock, KvCacheDTypes.Name(dtype));
         var blocksA = layout.BlocksFor(Positions);
         var blocksB = layout.BlocksFor(120);
         using var cache = new PagedKvCache(layout, blocksA + blocksB);
@@ -45,14 +50,17 @@ public class AttentionKernelTests
         int[] tableA = [.. order.Take(blocksA)];
         int[] tableB = [.. order.Skip(blocksA)];
         var random = new Random(headDim + (31 * group) + tokensPerBlock);
+        var row = new float[layout.TokenStride];
         foreach (var (table, length) in new[] { (tableA, Positions), (tableB, 120) })
         {
             for (var p = 0; p < length; p++)
             {
                 for (var layer = 0; layer < 2; layer++)
                 {
-                    Fill(cache.At(table, layer, p, value: false), random, 2f);
-                    Fill(cache.At(table, layer, p, value: true), random, 1f);
+                    Fill(row, random, 2f);
+                    cache.Write(table, layer, p, value: false, row);
+                    Fill(row, random, 1f);
+                    cache.Write(table, layer, p, value: true, row);
                 }
             }
         }

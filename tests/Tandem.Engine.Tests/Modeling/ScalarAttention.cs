@@ -5,7 +5,7 @@ namespace Tandem.Engine.Tests.Modeling;
 
 /// <summary>
 /// The definition of the attention kernel's arithmetic, one float at a time. For a query head over
-/// positions 0..n-1 of its KV head:
+/// positions 0..n-1 of its KV head (K and V as the cache gives them back in fp32: a bfloat16 cache's widened):
 /// <list type="number">
 /// <item>score_j: 16 lanes from zero, lane l taking fma(q[16c+l], k_j[16c+l], acc_l) for c = 0, 1, ...
 /// over the head zero-padded to a multiple of 16; then <see cref="Sum16"/>; then × 1/√D.</item>
@@ -23,9 +23,11 @@ internal static class ScalarAttention
         var padded = (d + 15) / 16 * 16;
         var scores = new float[n];
         var lanes = new float[16];
+        var row = new float[cache.Layout.TokenStride];
         for (var j = 0; j < n; j++)
         {
-            var key = cache.At(table, layer, j, value: false).Slice(kvHead * d, d);
+            cache.Read(table, layer, j, value: false, row);
+            var key = row.AsSpan(kvHead * d, d);
             Array.Clear(lanes);
             for (var c = 0; c < padded; c += 16)
             {
@@ -56,7 +58,8 @@ internal static class ScalarAttention
         var output = new float[d];
         for (var j = 0; j < n; j++)
         {
-            var value = cache.At(table, layer, j, value: true).Slice(kvHead * d, d);
+            cache.Read(table, layer, j, value: true, row);
+            var value = row.AsSpan(kvHead * d, d);
             for (var i = 0; i < d; i++)
             {
                 output[i] = MathF.FusedMultiplyAdd(scores[j], value[i], output[i]);
