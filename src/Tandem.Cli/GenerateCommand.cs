@@ -21,8 +21,9 @@ internal static class GenerateCommand
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
         var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (Hugging Face layout); default: the model's own (a GGUF file's from its metadata)", null);
         var quantization = Options.Quantization();
+        var kvDType = Options.KvCacheDType();
 
-        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer, quantization };
+        var command = new Command("generate", "Generate text from a prompt and print prefill and decode speed") { model, prompt, maxTokens, temperature, topP, topK, seed, chat, threads, tokenizer, quantization, kvDType };
         command.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var options = new EngineOptions
@@ -31,6 +32,7 @@ internal static class GenerateCommand
                 MaxBatchSize = 1,
                 KvCacheMemoryBytes = 1L << 30,
                 Quantization = parse.GetValue(quantization),
+                KvCacheDType = parse.GetValue(kvDType),
             };
             await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, downloadProgress: Tandem.Engine.Hub.ConsoleProgressBar.ForStandardError(), tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
             if (local.QuantizationNote is { } note)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tandem.Engine.KvCache;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Cli;
@@ -33,6 +34,25 @@ internal static class Options
 
             result.AddError($"--quantization: unknown value '{token}'; use {WeightQuantizations.Names}");
             return WeightQuantization.None;
+        };
+        return option;
+    }
+
+    /// <summary><c>--kv-cache-dtype auto|float32|bfloat16</c>: what the KV cache stores; any other value is a parse error naming the choices.</summary>
+    public static Option<KvCacheDType> KvCacheDType()
+    {
+        var option = Named("--kv-cache-dtype", "What the KV cache stores K and V as: auto or float32 (default), or bfloat16 (half the memory and transfer bytes; K and V rounded)", Engine.KvCache.KvCacheDType.Float32);
+        option.HelpName = "auto|float32|bfloat16";
+        option.CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "auto";
+            if (KvCacheDTypes.Parse(token) is { } dtype)
+            {
+                return dtype;
+            }
+
+            result.AddError($"--kv-cache-dtype: unknown value '{token}'; use {KvCacheDTypes.Accepted}");
+            return Engine.KvCache.KvCacheDType.Float32;
         };
         return option;
     }

@@ -38,7 +38,6 @@ public static class IgnoredSettings
         StringComparer.Ordinal,
         "copy_on_partial_reuse",
         "cross_kv_cache_fraction",
-        "dtype",
         "enable_partial_reuse",
         "host_cache_size",
         "max_attention_window",

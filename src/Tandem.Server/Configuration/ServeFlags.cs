@@ -28,6 +28,8 @@ public sealed record ServeFlags
 
     public string? KvCacheFreeGpuMemoryFraction { get; init; }
 
+    public string? KvCacheDType { get; init; }
+
     public string? Threads { get; init; }
 
     public string? Quantization { get; init; }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tandem.Engine.Execution;
+using Tandem.Engine.KvCache;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Server.Configuration;
@@ -41,6 +42,12 @@ public sealed record ServerSettings
     /// <c>free_gpu_memory_fraction</c> is read as this fraction: Tandem's KV cache lives in host memory.
     /// </summary>
     public double KvCacheFreeMemoryFraction { get; init; } = 0.5;
+
+    /// <summary>
+    /// What the KV cache stores K and V as (<c>kv_cache_config.dtype</c>, <c>--kv_cache_dtype</c>): float32 (auto, the
+    /// default) or bfloat16 (<see cref="EngineOptions.KvCacheDType"/>).
+    /// </summary>
+    public KvCacheDType KvCacheDType { get; init; }
 
     /// <summary>KV cache capacity cap in tokens (<c>kv_cache_config.max_tokens</c>).</summary>
     public long? KvCacheMaxTokens { get; init; }
@@ -101,6 +108,7 @@ public sealed record ServerSettings
         TokensPerBlock = TokensPerBlock,
         KvCacheMemoryBytes = KvCacheMemoryBytes,
         FreeMemoryFraction = KvCacheFreeMemoryFraction,
+        KvCacheDType = KvCacheDType,
         MaxKvTokens = KvCacheMaxTokens,
         EnableBlockReuse = KvCacheEnableBlockReuse,
         KvEventBufferMaxSize = KvCacheEventBufferMaxSize,

@@ -75,6 +75,7 @@ public static class ServerSettingsLoader
             Flag(draft, "--kv_cache_free_gpu_memory_fraction", flags.KvCacheFreeGpuMemoryFraction, SettingValues.Fraction, (s, v) => s with { KvCacheFreeMemoryFraction = v });
         }
 
+        Flag(draft, "--kv_cache_dtype", flags.KvCacheDType, SettingValues.KvCacheDType, (s, v) => s with { KvCacheDType = v });
         Flag(draft, "--threads", flags.Threads, SettingValues.Integer(1, 1024), (s, v) => s with { Threads = (int)v });
         Flag(draft, "--quantization", flags.Quantization, SettingValues.Quantization, (s, v) => s with { Quantization = v });
         Flag(draft, "--server_role", flags.ServerRole, SettingValues.Role, (s, v) => s with { ServerRole = v });

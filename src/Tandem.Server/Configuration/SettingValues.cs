@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Tandem.Engine.KvCache;
 using Tandem.Engine.Weights;
 
 namespace Tandem.Server.Configuration;
@@ -70,6 +71,16 @@ internal static class SettingValues
             $"backend '{text}' is not available: Tandem has one backend, its CPU engine; use pytorch (TensorRT-LLM's default, accepted as a name for it) or tandem"),
         _ => Parsed<string>.Fail($"unknown backend '{text}'; use pytorch or tandem"),
     };
+
+    /// <summary>
+    /// <c>kv_cache_config.dtype</c> values TensorRT-LLM takes for GPU caches (fp8, nvfp4, int8, float16), which Tandem
+    /// accepts with a warning and keeps float32; see <see cref="KvCacheDType(string)"/> for the ones it stores.
+    /// </summary>
+    public static bool IsGpuKvCacheDType(string text) => text.Trim().ToLowerInvariant() is "fp8" or "nvfp4" or "int8" or "float16" or "fp16" or "half";
+
+    public static Parsed<KvCacheDType> KvCacheDType(string text) => KvCacheDTypes.Parse(text) is { } dtype
+        ? Parsed<KvCacheDType>.Ok(dtype)
+        : Parsed<KvCacheDType>.Fail($"unknown KV cache dtype '{text}'; use {KvCacheDTypes.Accepted}");
 
     public static Parsed<WeightQuantization> Quantization(string text) => WeightQuantizations.TryParse(text, out var quantization)
         ? Parsed<WeightQuantization>.Ok(quantization)

@@ -22,6 +22,7 @@ internal static class YamlSettingsReader
         ["free_memory_fraction"] = Scalar(SettingValues.Fraction, (s, v) => s with { KvCacheFreeMemoryFraction = v }),
         ["enable_block_reuse"] = Scalar(SettingValues.Boolean, (s, v) => s with { KvCacheEnableBlockReuse = v }),
         ["event_buffer_max_size"] = Scalar(SettingValues.Integer(0, 1 << 24), (s, v) => s with { KvCacheEventBufferMaxSize = (int)v }),
+        ["dtype"] = KvCacheDType,
     };
 
     private static readonly Dictionary<string, KeyReader> CacheTransceiverKeys = new(StringComparer.Ordinal)
@@ -115,6 +116,18 @@ internal static class YamlSettingsReader
                 draft.Problem(path, KeySuggestion.UnknownKey(key, keys.Keys), (int)keyNode.Start.Line, (int)keyNode.Start.Column);
             }
         }
+    }
+
+    /// <summary><c>kv_cache_config.dtype</c>: auto, float32 or bfloat16; a GPU-only format is named in a warning and the cache stays float32.</summary>
+    private static void KvCacheDType(SettingsDraft draft, string path, YamlNode node)
+    {
+        if (node is YamlScalarNode { Value: { } text } && SettingValues.IsGpuKvCacheDType(text))
+        {
+            draft.Warnings.Add($"{path}: {text.Trim()} is a GPU cache format Tandem's CPU engine does not store; the KV cache stays float32 (bfloat16 halves it)");
+            return;
+        }
+
+        Scalar(SettingValues.KvCacheDType, (s, v) => s with { KvCacheDType = v })(draft, path, node);
     }
 
     private static KeyReader Scalar<T>(Func<string, Parsed<T>> parse, Func<ServerSettings, T, ServerSettings> apply) => (draft, path, node) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Tandem.Engine.KvCache;
 using Tandem.Server.Configuration;
 
 namespace Tandem.Server.Tests.Configuration;
@@ -206,13 +207,43 @@ public sealed class ServerSettingsLoaderTests
         string[] ignored =
         [
             "disable_overlap_scheduler", "cuda_graph_config", "enable_attention_dp", "print_iter_log", "enable_chunked_prefill",
-            "enable_iter_perf_stats", "kv_cache_config.dtype", "cache_transceiver_config.transceiver_runtime",
+            "enable_iter_perf_stats", "cache_transceiver_config.transceiver_runtime",
         ];
-        Assert.Equal(ignored.Length, result.Warnings.Count);
+        Assert.Equal(ignored.Length + 1, result.Warnings.Count);
         foreach (var key in ignored)
         {
             Assert.Contains(result.Warnings, w => w.StartsWith(key + ": ignored", StringComparison.Ordinal));
         }
+
+        Assert.Contains(result.Warnings, w => w.StartsWith("kv_cache_config.dtype: fp8 is a GPU cache format", StringComparison.Ordinal) && w.Contains("stays float32", StringComparison.Ordinal));
+        Assert.Equal(KvCacheDType.Float32, result.Settings.KvCacheDType);
+    }
+
+    [Theory]
+    [InlineData("auto", KvCacheDType.Float32)]
+    [InlineData("float32", KvCacheDType.Float32)]
+    [InlineData("FP32", KvCacheDType.Float32)]
+    [InlineData("bfloat16", KvCacheDType.BFloat16)]
+    [InlineData("bf16", KvCacheDType.BFloat16)]
+    public void TheKvCacheDtypeComesFromTheYamlOrTheFlagAndTheFlagWins(string value, KvCacheDType expected)
+    {
+        Assert.Equal(KvCacheDType.Float32, Loading.Valid(null).KvCacheDType);
+        Assert.Equal(expected, Loading.Valid($"kv_cache_config:\n  dtype: {value}\n").KvCacheDType);
+        Assert.Equal(expected, Loading.Valid(null, $"m --kv_cache_dtype {value}").KvCacheDType);
+        Assert.Equal(expected, Loading.Valid("kv_cache_config: {dtype: fp32}", $"m --kv-cache-dtype {value}").KvCacheDType);
+        Assert.Equal(expected, Loading.Valid($"kv_cache_config: {{dtype: {value}}}").ToEngineOptions().KvCacheDType);
+    }
+
+    [Fact]
+    public void AnUnknownKvCacheDtypeIsAProblemNamingTheChoices()
+    {
+        var yaml = Loading.Run("kv_cache_config:\n  dtype: float8\n");
+        var problem = Assert.Single(yaml.Problems);
+        Assert.Equal("kv_cache_config.dtype", problem.Path);
+        Assert.Contains("unknown KV cache dtype 'float8'; use auto, float32 (fp32) or bfloat16 (bf16)", problem.Message, StringComparison.Ordinal);
+
+        var flag = Loading.Run(null, "m --kv_cache_dtype fp8");
+        Assert.Equal("--kv_cache_dtype", Assert.Single(flag.Problems).Path);
     }
 
     [Fact]
