@@ -106,6 +106,11 @@ public static class DisaggregatedRouter
                 throw new RouterStartException(notReady);
             }
 
+            if (!options.BenchmarkGenerationOnly)
+            {
+                await KvLayoutCheck.RunAsync(state, logger, cancellationToken).ConfigureAwait(false);
+            }
+
             state.Ready = true;
             var url = address.ToString();
             var contextPolicy = state.Cluster.Context.Policy.Name;

@@ -66,4 +66,7 @@ internal static partial class RouterLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "/perf_metrics of {Server} skipped: {Reason}")]
     public static partial void PerfMetricsFetchFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "KV layouts differ: context server {ContextServer} has [{ContextLayout}], generation server {GenerationServer} has [{GenerationLayout}]; the generation server refuses such transfers, so requests between them fail. Give both sections the same model, quantization and kv_cache_config (dtype, tokens_per_block)")]
+    public static partial void KvLayoutMismatch(ILogger logger, string contextServer, string contextLayout, string generationServer, string generationLayout);
 }

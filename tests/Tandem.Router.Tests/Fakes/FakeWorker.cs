@@ -68,6 +68,9 @@ public sealed class FakeWorker : IAsyncDisposable
     /// <summary>Whether <c>/kv_cache_release</c> answers 404, as a server without it does.</summary>
     public bool ReleaseMissing { get; set; }
 
+    /// <summary>The <c>kv_cache_layout</c> its <c>/server_info</c> tells; null: it answers 404 there, as a worker without one.</summary>
+    public JsonObject? KvLayout { get; set; }
+
     public string FirstToken { get; set; } = " Once";
 
     public IReadOnlyList<string> GenerationTokens { get; set; } = [" Once", " upon", " a", " time"];
@@ -100,6 +103,17 @@ public sealed class FakeWorker : IAsyncDisposable
         {
             context.Response.StatusCode = (int)worker!.Health;
             return Task.CompletedTask;
+        });
+        app.MapGet("/server_info", async context =>
+        {
+            if (worker!.KvLayout is not { } layout)
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(new JsonObject { ["role"] = "both", ["kv_cache_layout"] = layout.DeepClone() }.ToJsonString(), context.RequestAborted);
         });
         app.MapPost("/v1/completions", context => worker!.HandleAsync(context, chat: false));
         app.MapPost("/v1/chat/completions", context => worker!.HandleAsync(context, chat: true));

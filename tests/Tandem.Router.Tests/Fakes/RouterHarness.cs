@@ -39,10 +39,12 @@ public sealed class RouterHarness : IAsyncDisposable
 
     public static async Task<RouterHarness> StartAsync(
         int contextCount = 1, int generationCount = 1, string contextRouter = "{type: round_robin}", string generationRouter = "{type: round_robin}",
-        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null, string model = "fake", string extraYaml = "")
+        RouterOptions? options = null, int maxRetries = 1, int perfMetricsMaxRequests = 0, TimeProvider? time = null, string model = "fake", string extraYaml = "",
+        Action<IReadOnlyList<FakeWorker>, IReadOnlyList<FakeWorker>>? prepare = null)
     {
         var context = await Task.WhenAll(Enumerable.Range(0, contextCount).Select(_ => FakeWorker.StartAsync(time)));
         var generation = await Task.WhenAll(Enumerable.Range(0, generationCount).Select(_ => FakeWorker.StartAsync(time)));
+        prepare?.Invoke(context, generation);
         for (var i = 1; i < context.Length; i++)
         {
             context[i].NextCtxRequestId = FakeWorker.CtxRequestId + (1000 * i);
