@@ -13,27 +13,39 @@ internal static class BenchCommand
         var threads = Options.Named<int?>("--threads", "Compute threads (default: one per processor)", null);
         var prefill = IntList("--prefill-tokens", "Prompt lengths of the prefill measurements, e.g. 128,1024", [512]);
         var decode = Options.Named<int>("--decode-tokens", "Tokens generated per request in the decode measurements", 64);
+        var decodeContext = Options.Named<int>("--decode-context", "Prompt tokens of each request before its decode measurement: the context every decoded token attends to", 16);
         var quantization = Options.Quantization();
+        var kvDType = Options.KvCacheDType();
         var batches = IntList("--batch", "Decode batch sizes, e.g. 1,8,32", [1, 16]);
         var tokenizer = Options.Named<string?>("--tokenizer", "Tokenizer directory (default: the model's own; a GGUF file's from its metadata)", null);
         var json = Options.Named<string?>("--json", "Also write every result (shape, weight bytes per step, threads, each measurement) to this JSON file", null);
         var bandwidth = Options.Named<double?>("--bandwidth-gbps", "Memory bandwidth limit: decode's weight GB/s is also shown as a percentage of it", null);
         var peak = Options.Named<double?>("--peak-gflops", "Compute limit: prefill's GFLOP/s (2 x matmul parameters x tokens/s) is also shown as a percentage of it", null);
 
-        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches, tokenizer, json, bandwidth, peak, quantization };
+        var engine = new Command("engine", "Prefill and decode tokens per second, and weight bandwidth, of the engine alone") { model, threads, prefill, decode, batches, tokenizer, json, bandwidth, peak, quantization, kvDType, decodeContext };
         engine.SetAction((parse, cancellationToken) => LoadFailures.ReportAsync(async () =>
         {
             var batchSizes = parse.GetValue(batches)!;
             var prefillTokens = parse.GetValue(prefill)!;
             var decodeTokens = parse.GetValue(decode);
+            var context = parse.GetValue(decodeContext);
+            if (context < 1 || decodeTokens < 1 || prefillTokens.Any(t => t < 1) || batchSizes.Any(b => b < 1))
+            {
+                throw new ArgumentException("--prefill-tokens, --decode-tokens, --decode-context and --batch take positive numbers");
+            }
+
+            // The cache holds what the largest run needs (allocated lazily: pages are taken as they are written).
+            var maxBatch = Math.Max(2, batchSizes.Max());
             var options = new EngineOptions
             {
                 Threads = parse.GetValue(threads),
-                MaxBatchSize = Math.Max(2, batchSizes.Max()),
-                MaxNumTokens = Math.Max(prefillTokens.Max(), 64) * 2,
-                KvCacheMemoryBytes = 1L << 30,
+                MaxBatchSize = maxBatch,
+                MaxNumTokens = Math.Max(Math.Max(prefillTokens.Max(), context), 64) * 2,
+                FreeMemoryFraction = 0.9,
+                MaxKvTokens = (long)maxBatch * (Math.Max(Math.Max(prefillTokens.Max(), context), 64) + decodeTokens + 64),
                 MaxSeqLen = null,
                 Quantization = parse.GetValue(quantization),
+                KvCacheDType = parse.GetValue(kvDType),
             };
             await using var local = await LocalModel.LoadAsync(parse.GetValue(model)!, options, tokenizerDirectory: parse.GetValue(tokenizer), cancellationToken: cancellationToken);
             var c = local.Config;
@@ -59,7 +71,7 @@ internal static class BenchCommand
                 PeakGflops = parse.GetValue(peak),
                 Measurements = [],
             };
-            var report = await EngineBenchmark.RunAsync(local.Engine, header, prefillTokens, decodeTokens, batchSizes, p => Console.Error.WriteLine($"  {p}..."));
+            var report = await EngineBenchmark.RunAsync(local.Engine, header, prefillTokens, decodeTokens, batchSizes, context, p => Console.Error.WriteLine($"  {p}..."));
             Print(report);
             if (parse.GetValue(json) is { } jsonPath)
             {

@@ -7,13 +7,13 @@ namespace Tandem.Engine.Runtime;
 /// <summary>
 /// Measures an engine directly (no HTTP): prefill of one long prompt per requested length, and
 /// decode at several batch sizes. Decode rates count only tokens after every request of the batch
-/// has its first token, so they are steady-state figures. Greedy sampling with ignore_eos keeps
-/// every run the same length.
+/// has its first token, so they are steady-state figures; each request of a decode run starts from a
+/// prompt of <c>decodeContext</c> tokens. Greedy sampling with ignore_eos keeps every run the same length.
 /// </summary>
 public static class EngineBenchmark
 {
     /// <summary>Runs the measurements and returns <paramref name="report"/> with them (derived figures from its bytes, parameters and limits).</summary>
-    public static async Task<BenchmarkReport> RunAsync(InferenceEngine engine, BenchmarkReport report, IReadOnlyList<int> prefillTokens, int decodeTokens, IReadOnlyList<int> batchSizes, Action<string>? progress = null)
+    public static async Task<BenchmarkReport> RunAsync(InferenceEngine engine, BenchmarkReport report, IReadOnlyList<int> prefillTokens, int decodeTokens, IReadOnlyList<int> batchSizes, int decodeContext = 16, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(report);
@@ -34,9 +34,9 @@ public static class EngineBenchmark
 
         foreach (var batch in batchSizes)
         {
-            progress?.Invoke($"decode at batch {batch}");
-            var run = await RunBatchAsync(engine, batch, 16, decodeTokens, $"decode-{batch}").ConfigureAwait(false);
-            rows.Add(report.Measure(BenchmarkMeasurement.Decode, batch, 16, run.SteadyTokens, run.SteadySeconds));
+            progress?.Invoke($"decode at batch {batch}" + (decodeContext == 16 ? "" : $" after {decodeContext}-token prompts"));
+            var run = await RunBatchAsync(engine, batch, decodeContext, decodeTokens, $"decode-{batch}").ConfigureAwait(false);
+            rows.Add(report.Measure(BenchmarkMeasurement.Decode, batch, decodeContext, run.SteadyTokens, run.SteadySeconds));
         }
 
         return report with { Measurements = rows };
