@@ -5,9 +5,10 @@ using Tandem.Bench.LlamaSharp;
 //       [--json FILE] [--bandwidth-gbps X] [--peak-gflops Y] [--verbose]
 //   quantize SRC.gguf DST.gguf q8_0|q4_0 [--threads N]
 //   table [--title T] ENGINE:FORMAT:REPORT.json ...
+//   alternation DIR: the table of bench/run-decode-alternation.sh (r<round>-<engine>-<format>.json reports)
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: run MODEL.gguf [options] | quantize SRC DST q8_0|q4_0 | table ENGINE:FORMAT:REPORT.json ...");
+    Console.Error.WriteLine("usage: run MODEL.gguf [options] | quantize SRC DST q8_0|q4_0 | table ENGINE:FORMAT:REPORT.json ... | alternation DIR");
     return 2;
 }
 
@@ -19,6 +20,7 @@ try
         "run" => LlamaBenchmark.Run(rest),
         "quantize" => Quantize.Run(rest),
         "table" => ComparisonTable.Run(rest),
+        "alternation" => AlternationTable.Run(rest),
         _ => throw new ArgumentException($"unknown verb '{args[0]}'"),
     };
 }
