@@ -23,8 +23,13 @@ public sealed record KvCacheLayout(
     /// <summary>Elements of one block: every layer's K then V.</summary>
     public long BlockElements => (long)Layers * 2 * LayerHalfStride;
 
-    /// <summary>The element type; throws for a name this build does not know (a peer's layout, before it is compared).</summary>
-    public KvCacheDType ElementType => KvCacheDTypes.Parse(DType) ?? throw new InvalidOperationException($"unknown KV cache dtype '{DType}'");
+    /// <summary>The element type, from its canonical name; throws for a name this build does not know (a peer's layout, before it is compared).</summary>
+    public KvCacheDType ElementType => DType switch
+    {
+        KvCacheDTypes.Float32Name => KvCacheDType.Float32,
+        KvCacheDTypes.BFloat16Name => KvCacheDType.BFloat16,
+        _ => throw new InvalidOperationException($"unknown KV cache dtype '{DType}'"),
+    };
 
     /// <summary>Bytes of one element: 4 (float32) or 2 (bfloat16).</summary>
     public int ElementBytes => KvCacheDTypes.Bytes(ElementType);
