@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using Tandem.Engine.Kernels;
 
 /// <summary>
@@ -9,66 +9,49 @@ using Tandem.Engine.Kernels;
 /// </summary>
 internal static unsafe class QuantizedTileBench
 {
+    // Compiled optimized at once: under tiering, on-stack replacement of this loop made some rounds ten times slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool q4, int blocks, int tokens)
     {
-        var dataBytes = q4 ? 256 : 512;
-        var groupBytes = blocks * (32 + dataBytes);
-        var aStride = (blocks * 64) + 64;
-        var group = (byte*)NativeMemory.AlignedAlloc((nuint)groupBytes, 64);
-        var a = (byte*)NativeMemory.AlignedAlloc((nuint)(4 * aStride), 64);
-        var y = (float*)NativeMemory.AlignedAlloc(4 * 16 * sizeof(float), 64);
-        try
+        using var data = new QuantizedTileData(q4, blocks);
+        byte* none = null;
+        var repeats = 40_000_000 / data.GroupBytes;
+        Console.WriteLine($"{(q4 ? "Q4_0" : "Q8_0")} 16 rows x {tokens} token(s) on {QuantizedTiles.UnitName}, one thread: {blocks} blocks ({data.GroupBytes / 1024} KiB of weights)");
+        for (var round = 0; round <= 5; round++)
         {
-            new Span<byte>(group, groupBytes).Fill(0x11);
-            new Span<byte>(a, 4 * aStride).Fill(0x01);
-            for (var t = 0; t < 4; t++)
+            // Round 0 compiles the tiles and is not shown.
+            var watch = Stopwatch.StartNew();
+            for (var r = 0; r < (round == 0 ? 1 : repeats); r++)
             {
-                for (var b = 0; b < blocks; b++)
+                if (tokens == 4)
                 {
-                    // A normal activation scale: products of tiny scales would be subnormal and slow.
-                    *(float*)(a + (t * aStride) + (b * 64) + ActivationBlocks.ScaleOffset) = 0.01f;
-                }
-            }
-
-            byte* none = null;
-            var repeats = 40_000_000 / groupBytes;
-            Console.WriteLine($"{(q4 ? "Q4_0" : "Q8_0")} 16 rows x {tokens} token(s) on {QuantizedTiles.UnitName}, one thread: {blocks} blocks ({groupBytes / 1024} KiB of weights)");
-            for (var round = 0; round < 5; round++)
-            {
-                var watch = Stopwatch.StartNew();
-                for (var r = 0; r < repeats; r++)
-                {
-                    if (tokens == 4)
+                    if (q4)
                     {
-                        if (q4)
-                        {
-                            QuantizedTiles.Group16x4<Q4Blocks>(group, blocks, a, aStride, y, 16, 16, ref none, null, 0);
-                        }
-                        else
-                        {
-                            QuantizedTiles.Group16x4<Q8Blocks>(group, blocks, a, aStride, y, 16, 16, ref none, null, 0);
-                        }
-                    }
-                    else if (q4)
-                    {
-                        QuantizedTiles.Group16x1<Q4Blocks>(group, blocks, a, y, 16);
+                        QuantizedTiles.Group16x4<Q4Blocks>(data.Group, blocks, data.A, data.AStride, data.Y, 16, 16, ref none, null, 0);
                     }
                     else
                     {
-                        QuantizedTiles.Group16x1<Q8Blocks>(group, blocks, a, y, 16);
+                        QuantizedTiles.Group16x4<Q8Blocks>(data.Group, blocks, data.A, data.AStride, data.Y, 16, 16, ref none, null, 0);
                     }
                 }
-
-                var seconds = watch.Elapsed.TotalSeconds;
-                var ns = seconds * 1e9 / ((double)repeats * blocks);
-                Console.WriteLine($"  {(double)groupBytes * repeats / seconds / 1e9:F1} GB/s of weights, {ns:F2} ns a block");
+                else if (q4)
+                {
+                    QuantizedTiles.Group16x1<Q4Blocks>(data.Group, blocks, data.A, data.Y, 16);
+                }
+                else
+                {
+                    QuantizedTiles.Group16x1<Q8Blocks>(data.Group, blocks, data.A, data.Y, 16);
+                }
             }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(group);
-            NativeMemory.AlignedFree(a);
-            NativeMemory.AlignedFree(y);
+
+            if (round == 0)
+            {
+                continue;
+            }
+
+            var seconds = watch.Elapsed.TotalSeconds;
+            var ns = seconds * 1e9 / ((double)repeats * blocks);
+            Console.WriteLine($"  {(double)data.GroupBytes * repeats / seconds / 1e9:F1} GB/s of weights, {ns:F2} ns a block");
         }
     }
 }
