@@ -183,7 +183,7 @@ internal sealed class DisaggregatedFlow(RouterState state, ILogger logger)
             var relay = new ResponseRelay(_sender);
             if (!leg.Call.Response.IsSuccessStatusCode)
             {
-                var (statusOutcome, statusFailure) = await relay.RelayErrorStatusAsync(context, leg, "generation").ConfigureAwait(false);
+                var (statusOutcome, statusFailure) = await relay.RelayErrorStatusAsync(context, leg, "generation", handOff: contextServer is not null).ConfigureAwait(false);
                 Log(context, statusFailure);
                 return statusOutcome;
             }

@@ -17,12 +17,27 @@ internal sealed class ResponseRelay(LegSender sender)
 {
     private const int MaxErrorBody = 64 * 1024;
 
-    /// <summary>A non-success status: a 4xx is the client's mistake and passes through; anything else is the upstream's failure.</summary>
-    public async Task<(string Outcome, UpstreamFailure? Failure)> RelayErrorStatusAsync(HttpContext context, Leg leg, string role)
+    /// <summary>
+    /// A non-success status: a 4xx is the client's mistake and passes through; anything else is the upstream's failure.
+    /// With <paramref name="handOff"/> (a generation leg after a context leg) a 4xx that blames a field the router wrote
+    /// (<c>disaggregated_params…</c>, <c>prompt_token_ids</c>: say a KV layout the generation server cannot take) is the
+    /// deployment's failure, not the client's, and becomes the router's 502 naming the server.
+    /// </summary>
+    public async Task<(string Outcome, UpstreamFailure? Failure)> RelayErrorStatusAsync(HttpContext context, Leg leg, string role, bool handOff = false)
     {
         var response = leg.Call.Response;
         var status = (int)response.StatusCode;
         var body = await TryReadAsync(leg, MaxErrorBody).ConfigureAwait(false) ?? [];
+        if (status is >= 400 and < 500 && handOff && BlamesHandOff(body))
+        {
+            var refused = new UpstreamFailure(
+                UpstreamFailureKind.BadResponse,
+                $"{role} server {leg.Server.Name} refused the request's hand-off from its context server ({status} {response.ReasonPhrase}): {UpstreamMessage(body)}");
+            sender.Record(leg.Server, refused);
+            await JsonResponses.WriteErrorAsync(context.Response, refused.ToErrorResponse()).ConfigureAwait(false);
+            return ("upstream_error", refused);
+        }
+
         if (status is >= 400 and < 500)
         {
             context.Response.StatusCode = status;
@@ -177,6 +192,20 @@ internal sealed class ResponseRelay(LegSender sender)
     }
 
     /// <summary>An OpenAI error's message when the body is one, else the body's start.</summary>
+    /// <summary>Whether an OpenAI error body's <c>param</c> names a field of the hand-off rather than of the client's request.</summary>
+    private static bool BlamesHandOff(byte[] body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) is JsonObject json && json["error"]?["param"] is JsonValue param && param.TryGetValue<string>(out var name)
+                && (name.StartsWith("disaggregated_params", StringComparison.Ordinal) || name == "prompt_token_ids");
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static string UpstreamMessage(byte[] body)
     {
         try

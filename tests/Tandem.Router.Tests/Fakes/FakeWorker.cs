@@ -87,6 +87,9 @@ public sealed class FakeWorker : IAsyncDisposable
     /// <summary>When set, answers every generation request with this status and an OpenAI error body.</summary>
     public HttpStatusCode? FailWith { get; set; }
 
+    /// <summary>When set, a generation_only request is answered 400 with this error <c>param</c> (as a worker refusing a hand-off or a field).</summary>
+    public string? RefuseGenerationParam { get; set; }
+
     /// <summary>When set, replaces the context answer (to test malformed ones).</summary>
     public Func<JsonObject, JsonObject>? EditContextAnswer { get; set; }
 
@@ -268,6 +271,12 @@ public sealed class FakeWorker : IAsyncDisposable
             return;
         }
 
+        if (RequestType(request) == "generation_only" && RefuseGenerationParam is { } param)
+        {
+            await ErrorAsync(context, 400, $"the fake refuses {param}", param);
+            return;
+        }
+
         if (RequestType(request) == "generation_only" && CheckGenerationRequest(request, chat) is { } problem)
         {
             await ErrorAsync(context, 400, problem);
@@ -318,11 +327,11 @@ public sealed class FakeWorker : IAsyncDisposable
         return null;
     }
 
-    private static Task ErrorAsync(HttpContext context, int status, string message)
+    private static Task ErrorAsync(HttpContext context, int status, string message, string? param = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        var body = new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = "invalid_request_error", ["param"] = null, ["code"] = null } };
+        var body = new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = "invalid_request_error", ["param"] = param, ["code"] = null } };
         return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 }

@@ -31,6 +31,38 @@ public sealed class ContextReleaseTests
         await AssertReleaseCountedAsync(harness, "released");
     }
 
+    [Theory]
+    [InlineData("disaggregated_params.encoded_opaque_state", false)]
+    [InlineData("prompt_token_ids", true)]
+    public async Task A_generation_server_refusing_the_hand_off_is_the_routers_502_not_the_clients_400_and_releases_the_blocks(string param, bool stream)
+    {
+        await using var harness = await RouterHarness.StartAsync();
+        harness.Generation[0].RefuseGenerationParam = param;
+
+        using var response = await harness.Http.PostAsync("/v1/completions", Body(stream), Cancel);
+
+        var body = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.True(response.StatusCode == HttpStatusCode.BadGateway, body);
+        var message = JsonNode.Parse(body)!["error"]!["message"]!.GetValue<string>();
+        Assert.Equal($"generation server {harness.Generation[0].Name} refused the request's hand-off from its context server (400 Bad Request): the fake refuses {param}", message);
+        await OneReleaseAsync(harness.Context[0]);
+        var cluster = JsonNode.Parse(await harness.Http.GetStringAsync("/cluster_info", Cancel))!;
+        Assert.Contains("refused the request's hand-off", cluster.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_generation_server_refusing_a_field_of_the_clients_request_still_answers_the_client_400()
+    {
+        await using var harness = await RouterHarness.StartAsync();
+        harness.Generation[0].RefuseGenerationParam = "max_tokens";
+
+        using var response = await harness.Http.PostAsync("/v1/completions", Body(stream: false), Cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("the fake refuses max_tokens", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+        await OneReleaseAsync(harness.Context[0]);
+    }
+
     [Fact]
     public async Task An_unreachable_generation_server_releases_the_blocks()
     {
