@@ -30,7 +30,8 @@ internal sealed class HeldKvStore(PagedKvCache cache)
 
         var layout = cache.Layout;
         var blockBytes = (int)layout.BlockBytes;
-        var data = new byte[held.Blocks.Count * (long)blockBytes];
+        // Every byte is written below (whole blocks), so the array is not zeroed first.
+        var data = GC.AllocateUninitializedArray<byte>(checked(held.Blocks.Count * blockBytes));
         for (var b = 0; b < held.Blocks.Count; b++)
         {
             cache.BlockBytes(held.Blocks[b]).CopyTo(data.AsSpan(b * blockBytes, blockBytes));
