@@ -70,11 +70,7 @@ public sealed unsafe class PagedKvCache : IDisposable
         var slot = Slot(blockTable[position / t], layer, position % t, value);
         if (IsBFloat16)
         {
-            var destination = new Span<ushort>(slot, stride);
-            for (var i = 0; i < stride; i++)
-            {
-                destination[i] = BFloat16.FromSingle(source[i]);
-            }
+            BFloat16.FromSingle(source, new Span<ushort>(slot, stride));
         }
         else
         {
